@@ -1,0 +1,133 @@
+//! The whole pipeline behind one type: text in, probability out, and learning from labels.
+
+use crate::config::{Config, ConfigError};
+use crate::learn::{Label, LearnError, SgdClassifier};
+use crate::model::{Model, ModelError, Provenance, SparseWeights};
+use crate::tokenize::{Tokenizer, Tokens};
+use crate::vectorize::{HashingVectorizer, SparseRow};
+
+/// A sentiment classifier: the tokenizer, vectorizer and learner of one [`Config`].
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    config: Config,
+    tokenizer: Tokenizer,
+    vectorizer: HashingVectorizer,
+    learner: SgdClassifier,
+    provenance: Provenance,
+}
+
+impl Classifier {
+    /// An untrained classifier.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let learner = SgdClassifier::new(config.learner.clone(), config.n_features);
+        Ok(Self::assemble(config, learner, Provenance::default()))
+    }
+
+    /// The classifier a model file describes.
+    pub fn from_model(model: Model) -> Result<Self, ModelError> {
+        model.config.validate()?;
+        let weights = model
+            .weights
+            .to_dense(model.config.n_features)
+            .ok_or_else(|| ModelError::Malformed("a weight column is out of range".into()))?;
+        let learner = SgdClassifier::from_state(
+            model.config.learner.clone(),
+            weights,
+            model.intercept,
+            model.t,
+        );
+        Ok(Self::assemble(model.config, learner, model.provenance))
+    }
+
+    /// Reads a model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_model(Model::decode(bytes)?)
+    }
+
+    fn assemble(config: Config, learner: SgdClassifier, provenance: Provenance) -> Self {
+        Classifier {
+            tokenizer: Tokenizer::new(&config.tokenizer),
+            vectorizer: HashingVectorizer::new(config.n_features),
+            config,
+            learner,
+            provenance,
+        }
+    }
+
+    pub fn to_model(&self) -> Model {
+        Model {
+            config: self.config.clone(),
+            weights: SparseWeights::from_dense(self.learner.weights()),
+            intercept: self.learner.intercept(),
+            t: self.learner.t(),
+            provenance: self.provenance.clone(),
+        }
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_model().encode()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn learner(&self) -> &SgdClassifier {
+        &self.learner
+    }
+
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    pub fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+
+    pub fn tokenize(&self, text: &str) -> Tokens {
+        self.tokenizer.tokenize(text)
+    }
+
+    pub fn vectorizer(&self) -> &HashingVectorizer {
+        &self.vectorizer
+    }
+
+    /// `vect.transform([text])`.
+    pub fn vectorize(&self, text: &str) -> SparseRow {
+        self.vectorizer.transform(&self.tokenizer.tokenize(text))
+    }
+
+    /// The probability that `text` is a positive review.
+    pub fn predict_proba(&self, text: &str) -> f64 {
+        self.learner.predict_proba(&self.vectorize(text))
+    }
+
+    pub fn predict(&self, text: &str) -> Label {
+        if self.learner.decision_function(&self.vectorize(text)) > 0.0 {
+            Label::Positive
+        } else {
+            Label::Negative
+        }
+    }
+
+    /// `clf.partial_fit(vect.transform(texts), labels)`.
+    pub fn partial_fit<S: AsRef<str>>(
+        &mut self,
+        texts: &[S],
+        labels: &[Label],
+    ) -> Result<(), LearnError> {
+        let rows: Vec<SparseRow> = texts.iter().map(|t| self.vectorize(t.as_ref())).collect();
+        self.partial_fit_rows(&rows, labels)
+    }
+
+    /// `clf.partial_fit(rows, labels)` for rows already vectorised.
+    pub fn partial_fit_rows(
+        &mut self,
+        rows: &[SparseRow],
+        labels: &[Label],
+    ) -> Result<(), LearnError> {
+        self.learner.partial_fit(rows, labels)
+    }
+}

@@ -1,0 +1,88 @@
+//! The pipeline's options, in one struct that every model file records.
+//!
+//! A model is only meaningful with the exact tokenizer, feature count and learner settings it
+//! was trained with, so they travel inside the model file instead of living in code. The
+//! notebook's settings are the one place where those defaults are written down.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Everything that decides how a review becomes a prediction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub tokenizer: TokenizerConfig,
+    /// Columns of the hashed feature space (`HashingVectorizer(n_features=...)`).
+    pub n_features: u32,
+    pub learner: LearnerConfig,
+}
+
+/// How text becomes tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenizerConfig {
+    /// Drop the NLTK English stop words, as the notebook's tokenizer does.
+    pub drop_stop_words: bool,
+    /// Smallest and largest n-gram of words (`HashingVectorizer(ngram_range=...)`).
+    pub ngram_range: (u8, u8),
+}
+
+/// Settings of `SGDClassifier(loss='log_loss', penalty='l2', learning_rate='optimal')`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LearnerConfig {
+    /// Strength of the L2 penalty (`alpha`).
+    pub alpha: f64,
+    /// Seed of the per-call shuffle (`random_state`), as numpy's `RandomState` takes it.
+    pub random_state: u32,
+}
+
+impl Config {
+    /// The reference notebook's pipeline: `HashingVectorizer(n_features=2**21,
+    /// tokenizer=tokenizer)` and `SGDClassifier(loss='log_loss', random_state=1)`.
+    pub const fn notebook() -> Self {
+        Config {
+            tokenizer: TokenizerConfig {
+                drop_stop_words: true,
+                ngram_range: (1, 1),
+            },
+            n_features: 1 << 21,
+            learner: LearnerConfig {
+                alpha: 0.0001,
+                random_state: 1,
+            },
+        }
+    }
+}
+
+/// The largest feature space a model may declare: 2^24 columns, 128 MiB of weights. Larger
+/// spaces gain nothing for reviews and would let a hostile file ask for any allocation.
+pub const MAX_FEATURES: u32 = 1 << 24;
+
+/// The longest n-gram a model may ask for.
+pub const MAX_NGRAM: u8 = 8;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ConfigError {
+    #[error("n_features is {0}; it must be between 1 and {MAX_FEATURES}")]
+    FeatureCount(u32),
+    #[error("n-gram range ({0}, {1}) is invalid; it needs 1 <= min <= max <= {MAX_NGRAM}")]
+    NgramRange(u8, u8),
+    #[error("alpha is {0}; it must be a positive finite number")]
+    Alpha(f64),
+}
+
+impl Config {
+    /// Checks the invariants the pipeline relies on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.n_features == 0 || self.n_features > MAX_FEATURES {
+            return Err(ConfigError::FeatureCount(self.n_features));
+        }
+        let (min_n, max_n) = self.tokenizer.ngram_range;
+        if min_n == 0 || min_n > max_n || max_n > MAX_NGRAM {
+            return Err(ConfigError::NgramRange(min_n, max_n));
+        }
+        let alpha = self.learner.alpha;
+        if !(alpha.is_finite() && alpha > 0.0) {
+            return Err(ConfigError::Alpha(alpha));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,358 @@
+//! scikit-learn's `SGDClassifier(loss='log_loss', penalty='l2', learning_rate='optimal')`
+//! and its `partial_fit` on sparse rows, step for step.
+//!
+//! Matching scikit-learn to the bit means matching its order of floating-point operations,
+//! so this follows `_plain_sgd` closely: the weights are kept as `wscale * w` so the L2 decay
+//! of every step costs O(1), the intercept moves by 1% of each update (scikit-learn's decay for
+//! sparse input), the learning rate is `1 / (alpha * (optimal_init + t - 1))` with `t` carried
+//! across calls, and every call shuffles its rows with the seed scikit-learn draws from
+//! `RandomState(random_state)`, a new generator each call.
+
+use rand_mt::Mt;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::config::LearnerConfig;
+use crate::vectorize::SparseRow;
+
+/// scikit-learn moves the intercept by this fraction of each update when `X` is sparse.
+pub const SPARSE_INTERCEPT_DECAY: f64 = 0.01;
+
+/// Below this, `wscale` is folded into the weights (`WeightVector64`'s threshold).
+const WSCALE_RESET_THRESHOLD: f64 = 1e-9;
+
+/// `_plain_sgd` clips the loss gradient to this magnitude.
+const MAX_DLOSS: f64 = 1e12;
+
+/// `np.iinfo(np.int32).max`, the bound of the seeds scikit-learn draws.
+const MAX_INT: u32 = i32::MAX as u32;
+
+/// The two classes of a review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Label {
+    Negative,
+    Positive,
+}
+
+impl Label {
+    /// The notebook's encoding: 0 negative, 1 positive.
+    pub fn from_digit(digit: u8) -> Option<Label> {
+        match digit {
+            0 => Some(Label::Negative),
+            1 => Some(Label::Positive),
+            _ => None,
+        }
+    }
+
+    pub fn digit(self) -> u8 {
+        match self {
+            Label::Negative => 0,
+            Label::Positive => 1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::Negative => "negative",
+            Label::Positive => "positive",
+        }
+    }
+
+    /// The target `_plain_sgd` sees for a binary problem.
+    fn target(self) -> f64 {
+        match self {
+            Label::Negative => -1.0,
+            Label::Positive => 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum LearnError {
+    #[error("{rows} rows but {labels} labels: each row needs exactly one label")]
+    LengthMismatch { rows: usize, labels: usize },
+    #[error("row has column {column}, outside this model's {n_features} features")]
+    ColumnOutOfRange { column: u32, n_features: u32 },
+    #[error("learning overflowed to a non-finite weight; the batch was not learned")]
+    NonFinite,
+}
+
+/// A logistic-regression model trained by stochastic gradient descent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SgdClassifier {
+    config: LearnerConfig,
+    weights: Vec<f64>,
+    intercept: f64,
+    /// scikit-learn's `t_`: one more than the number of samples seen.
+    t: f64,
+}
+
+impl SgdClassifier {
+    /// An untrained model: zero weights and `t_ = 1`.
+    pub fn new(config: LearnerConfig, n_features: u32) -> Self {
+        SgdClassifier {
+            config,
+            weights: vec![0.0; n_features as usize],
+            intercept: 0.0,
+            t: 1.0,
+        }
+    }
+
+    /// A model resumed from its saved state.
+    pub fn from_state(config: LearnerConfig, weights: Vec<f64>, intercept: f64, t: f64) -> Self {
+        SgdClassifier {
+            config,
+            weights,
+            intercept,
+            t,
+        }
+    }
+
+    pub fn config(&self) -> &LearnerConfig {
+        &self.config
+    }
+
+    /// `coef_[0]`.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// `intercept_[0]`.
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// `t_`.
+    pub fn t(&self) -> f64 {
+        self.t
+    }
+
+    /// `decision_function` for one row.
+    pub fn decision_function(&self, row: &SparseRow) -> f64 {
+        let dot: f64 = row
+            .iter()
+            .map(|(column, value)| value * self.weights[column as usize])
+            .sum();
+        dot + self.intercept
+    }
+
+    /// `predict_proba(X)[0, 1]`: the probability that the review is positive.
+    pub fn predict_proba(&self, row: &SparseRow) -> f64 {
+        1.0 / (1.0 + (-self.decision_function(row)).exp())
+    }
+
+    /// `partial_fit(rows, labels, classes=[0, 1])`: one shuffled pass over the rows.
+    ///
+    /// Mismatched lengths and out-of-range columns are refused before anything changes.
+    /// `NonFinite` (scikit-learn's "Floating-point under-/overflow") cannot arise from
+    /// L2-normalised rows, whose steps are bounded by `eta <= 1 / (alpha * optimal_init)`.
+    pub fn partial_fit(&mut self, rows: &[SparseRow], labels: &[Label]) -> Result<(), LearnError> {
+        if rows.len() != labels.len() {
+            return Err(LearnError::LengthMismatch {
+                rows: rows.len(),
+                labels: labels.len(),
+            });
+        }
+        let n_features = self.weights.len();
+        if let Some(&column) = rows
+            .iter()
+            .flat_map(|row| row.indices.iter())
+            .find(|&&column| column as usize >= n_features)
+        {
+            return Err(LearnError::ColumnOutOfRange {
+                column,
+                n_features: n_features as u32,
+            });
+        }
+
+        let alpha = self.config.alpha;
+        let typw = (1.0 / alpha.sqrt()).sqrt();
+        let initial_eta0 = typw / f64::max(1.0, log_loss_gradient(1.0, -typw));
+        let optimal_init = 1.0 / (initial_eta0 * alpha);
+
+        let mut weights = ScaledWeights {
+            weights: &mut self.weights,
+            scale: 1.0,
+        };
+        let mut intercept = self.intercept;
+        let mut t = self.t;
+        for index in shuffled_order(rows.len(), shuffle_seed(self.config.random_state)) {
+            let row = &rows[index];
+            let target = labels[index].target();
+            let p = weights.dot(row) + intercept;
+            let eta = 1.0 / (alpha * (optimal_init + t - 1.0));
+            let gradient = log_loss_gradient(target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
+            let update = -eta * gradient;
+            weights.scale(f64::max(0.0, 1.0 - eta * alpha));
+            if update != 0.0 {
+                weights.add(row, update);
+                intercept += update * SPARSE_INTERCEPT_DECAY;
+            }
+            t += 1.0;
+        }
+        weights.fold_scale();
+
+        if !intercept.is_finite() || self.weights.iter().any(|w| !w.is_finite()) {
+            return Err(LearnError::NonFinite);
+        }
+        self.intercept = intercept;
+        self.t = t;
+        Ok(())
+    }
+}
+
+/// The derivative of the log loss with respect to the prediction `p`, for a target of ±1
+/// (`Log.dloss`, with its shortcuts for large margins).
+fn log_loss_gradient(target: f64, p: f64) -> f64 {
+    let z = p * target;
+    if z > 18.0 {
+        (-z).exp() * -target
+    } else if z < -18.0 {
+        -target
+    } else {
+        -target / (z.exp() + 1.0)
+    }
+}
+
+/// `WeightVector64`: the weights times a lazily applied scale.
+struct ScaledWeights<'a> {
+    weights: &'a mut [f64],
+    scale: f64,
+}
+
+impl ScaledWeights<'_> {
+    fn dot(&self, row: &SparseRow) -> f64 {
+        let mut sum = 0.0;
+        for (column, value) in row.iter() {
+            sum += self.weights[column as usize] * value;
+        }
+        sum * self.scale
+    }
+
+    fn scale(&mut self, factor: f64) {
+        self.scale *= factor;
+        if self.scale < WSCALE_RESET_THRESHOLD {
+            self.fold_scale();
+        }
+    }
+
+    fn add(&mut self, row: &SparseRow, step: f64) {
+        for (column, value) in row.iter() {
+            self.weights[column as usize] += value * (step / self.scale);
+        }
+    }
+
+    fn fold_scale(&mut self) {
+        if self.scale != 1.0 {
+            let scale = self.scale;
+            self.weights.iter_mut().for_each(|w| *w *= scale);
+            self.scale = 1.0;
+        }
+    }
+}
+
+/// The shuffle seed `fit_binary` draws: its `RandomState(random_state)` first gives
+/// `make_dataset` a seed, then `randint(MAX_INT)` for the shuffle.
+pub fn shuffle_seed(random_state: u32) -> u32 {
+    let mut rng = Mt::new(random_state);
+    let _dataset_seed = numpy_randint(&mut rng, 1, MAX_INT);
+    numpy_randint(&mut rng, 0, MAX_INT)
+}
+
+/// numpy's legacy `RandomState.randint(low, high)` for bounds within 32 bits: masked
+/// rejection sampling on MT19937 output.
+fn numpy_randint(rng: &mut Mt, low: u32, high: u32) -> u32 {
+    let range = high - 1 - low;
+    if range == 0 {
+        return low;
+    }
+    let mask = u32::MAX >> range.leading_zeros();
+    loop {
+        let value = rng.next_u32() & mask;
+        if value <= range {
+            return low + value;
+        }
+    }
+}
+
+/// The order `CSRDataset.shuffle(seed)` visits `n` rows in: Fisher-Yates driven by
+/// scikit-learn's `our_rand_r`.
+fn shuffled_order(n: usize, mut seed: u32) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in 0..n.saturating_sub(1) {
+        let j = i + (our_rand_r(&mut seed) % (n - i) as u32) as usize;
+        order.swap(i, j);
+    }
+    order
+}
+
+/// `sklearn.utils._random.our_rand_r`: xorshift32, kept below 2^31.
+fn our_rand_r(seed: &mut u32) -> u32 {
+    if *seed == 0 {
+        *seed = 1;
+    }
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    *seed % (i32::MAX as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_match_numpy() {
+        // np.random.RandomState(s): randint(1, MAX_INT), then randint(MAX_INT).
+        assert_eq!(shuffle_seed(1), 2135392491);
+        assert_eq!(shuffle_seed(12345), 1675701733);
+    }
+
+    #[test]
+    fn shuffle_is_a_permutation() {
+        let mut order = shuffled_order(100, shuffle_seed(1));
+        order.sort_unstable();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn learns_the_sign_of_a_feature() {
+        let config = LearnerConfig {
+            alpha: 0.0001,
+            random_state: 1,
+        };
+        let mut learner = SgdClassifier::new(config, 4);
+        let good = SparseRow {
+            indices: vec![1],
+            values: vec![1.0],
+        };
+        let bad = SparseRow {
+            indices: vec![2],
+            values: vec![1.0],
+        };
+        let rows = [good.clone(), bad.clone()];
+        learner
+            .partial_fit(&rows, &[Label::Positive, Label::Negative])
+            .expect("valid batch");
+        assert!(learner.predict_proba(&good) > 0.5);
+        assert!(learner.predict_proba(&bad) < 0.5);
+        assert_eq!(learner.t(), 3.0);
+    }
+
+    #[test]
+    fn a_bad_batch_changes_nothing() {
+        let config = LearnerConfig {
+            alpha: 0.0001,
+            random_state: 1,
+        };
+        let mut learner = SgdClassifier::new(config, 4);
+        let before = learner.clone();
+        let outside = SparseRow {
+            indices: vec![9],
+            values: vec![1.0],
+        };
+        assert!(learner.partial_fit(&[outside], &[Label::Positive]).is_err());
+        assert!(learner.partial_fit(&[], &[Label::Positive]).is_err());
+        assert_eq!(learner, before);
+    }
+}

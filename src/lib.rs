@@ -1,0 +1,25 @@
+//! movieclassifier: the reference notebook's sentiment pipeline as one small library.
+//!
+//! The pipeline reads top to bottom, one module a stage:
+//!
+//! 1. [`tokenize`]: the notebook's tokenizer, with CPython's Unicode rules;
+//! 2. [`vectorize`]: scikit-learn's `HashingVectorizer` (signed MurmurHash3, L2 rows);
+//! 3. [`learn`]: scikit-learn's `SGDClassifier(loss='log_loss')` and its `partial_fit`;
+//! 4. [`model`]: the model file, a checked postcard encoding of all of the above.
+//!
+//! [`Classifier`] ties the stages together for callers that think in review texts. The
+//! library does no I/O and starts no threads, so the same code serves the native trainer, the
+//! browser page and a web worker; the `wasm` module is a thin binding compiled only for wasm32.
+
+mod classifier;
+mod config;
+pub mod learn;
+pub mod model;
+pub mod tokenize;
+pub mod vectorize;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use classifier::Classifier;
+pub use learn::Label;
+pub use config::{Config, ConfigError, LearnerConfig, TokenizerConfig};

@@ -1,0 +1,269 @@
+//! The notebook's tokenizer, as scikit-learn runs it, with CPython's Unicode rules.
+//!
+//! Inside `HashingVectorizer` the text is lowercased before the notebook's `tokenizer` sees
+//! it, so its `:D` and `:P` emoticons can never match; the tokenizer then strips `<[^>]*>`,
+//! collects emoticons, turns each run of `\W` into a space, appends the emoticons (without
+//! `-`) with no space before them, splits on white space and drops the NLTK stop words.
+//!
+//! Python's `\W` and `str.lower()` follow rules the `regex` crate and `str::to_lowercase` do
+//! not share (combining marks split words, `²` and `½` are word characters, `İ` lowers to two
+//! characters, `Σ` depends on its neighbours), so both come from tables read off CPython
+//! itself by `scripts/gen_unicode_tables.py`.
+
+mod python_unicode;
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use regex::bytes::Regex;
+
+use crate::config::TokenizerConfig;
+
+pub use python_unicode::UNICODE_VERSION;
+
+/// NLTK's English stop-word list, in NLTK's order: the one copy in this repository.
+const STOP_WORDS: &str = include_str!("tokenize/stop_words.txt");
+
+/// The 179 words the notebook's tokenizer drops.
+pub fn stop_words() -> impl Iterator<Item = &'static str> {
+    STOP_WORDS.lines()
+}
+
+/// Splits review text into the notebook's tokens.
+#[derive(Clone, Debug)]
+pub struct Tokenizer {
+    drop_stop_words: bool,
+    ngram_range: (u8, u8),
+    stop_words: HashSet<&'static str>,
+    html_tag: Regex,
+    emoticon: Regex,
+}
+
+impl Tokenizer {
+    pub fn new(config: &TokenizerConfig) -> Self {
+        // Both patterns are ASCII-only, so byte regexes without Unicode tables match exactly
+        // what Python's do, and every match boundary is a character boundary.
+        let html_tag = Regex::new(r"(?-u)<[^>]*>").expect("constant pattern");
+        let emoticon = Regex::new(r"(?-u)(?::|;|=)(?:-)?(?:\)|\(|D|P)").expect("constant pattern");
+        Tokenizer {
+            drop_stop_words: config.drop_stop_words,
+            ngram_range: config.ngram_range,
+            stop_words: stop_words().collect(),
+            html_tag,
+            emoticon,
+        }
+    }
+
+    /// The notebook's `tokenizer(text.lower())`.
+    pub fn tokenize(&self, text: &str) -> Tokens {
+        let lower = python_lower(text);
+        let mut stripped = String::with_capacity(lower.len());
+        let mut kept_from = 0;
+        for tag in self.html_tag.find_iter(lower.as_bytes()) {
+            stripped.push_str(&lower[kept_from..tag.start()]);
+            kept_from = tag.end();
+        }
+        stripped.push_str(&lower[kept_from..]);
+
+        let mut normalized = String::with_capacity(stripped.len() + 8);
+        let mut in_separator = false;
+        for c in stripped.chars() {
+            if is_word(c) {
+                normalized.push(c);
+                in_separator = false;
+            } else if !in_separator {
+                normalized.push(' ');
+                in_separator = true;
+            }
+        }
+        // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
+        // can fuse with a last word: "nice :) film" yields the token "film:)".
+        for (n, emoticon) in self.emoticon.find_iter(stripped.as_bytes()).enumerate() {
+            if n > 0 {
+                normalized.push(' ');
+            }
+            normalized.extend(stripped[emoticon.range()].chars().filter(|&c| c != '-'));
+        }
+
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for piece in normalized.split(' ') {
+            let end = start + piece.len();
+            if !piece.is_empty() && !(self.drop_stop_words && self.stop_words.contains(piece)) {
+                spans.push((start, end));
+            }
+            start = end + 1;
+        }
+        Tokens {
+            text: normalized,
+            spans,
+            ngram_range: self.ngram_range,
+        }
+    }
+}
+
+/// The tokens of one text, and the n-gram terms built from them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tokens {
+    text: String,
+    spans: Vec<(usize, usize)>,
+    ngram_range: (u8, u8),
+}
+
+impl Tokens {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.spans.iter().map(|&(start, end)| &self.text[start..end])
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Calls `f` with every term scikit-learn's `_word_ngrams` makes of these tokens, in its
+    /// order: the tokens themselves (when the range starts at 1), then each longer n-gram
+    /// joined by single spaces.
+    pub fn for_each_term(&self, mut f: impl FnMut(&str)) {
+        let (min_n, max_n) = (usize::from(self.ngram_range.0), usize::from(self.ngram_range.1));
+        if min_n <= 1 {
+            self.iter().for_each(&mut f);
+        }
+        let mut gram = String::new();
+        for n in min_n.max(2)..=max_n.min(self.len()) {
+            for window in self.spans.windows(n) {
+                gram.clear();
+                for (k, &(start, end)) in window.iter().enumerate() {
+                    if k > 0 {
+                        gram.push(' ');
+                    }
+                    gram.push_str(&self.text[start..end]);
+                }
+                f(&gram);
+            }
+        }
+    }
+
+    /// All terms as owned strings, for callers that want to look at them.
+    pub fn terms(&self) -> Vec<String> {
+        let mut terms = Vec::new();
+        self.for_each_term(|term| terms.push(term.to_owned()));
+        terms
+    }
+}
+
+/// CPython's `str.lower()`.
+pub fn python_lower(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        match c {
+            'Σ' => out.push(if is_final_sigma(text, i) { 'ς' } else { 'σ' }),
+            'İ' => out.push_str("i\u{307}"),
+            _ => out.push(lower_char(c)),
+        }
+    }
+    out
+}
+
+/// CPython's `handle_capital_sigma`: a capital sigma lowers to the final form when a cased
+/// character precedes it and none follows, case-ignorable characters skipped both ways.
+fn is_final_sigma(text: &str, at: usize) -> bool {
+    let is_cased = |c: char| in_table(&python_unicode::CASED, c);
+    let before = text[..at].chars().rev().find(|&c| !is_case_ignorable(c));
+    if !before.is_some_and(is_cased) {
+        return false;
+    }
+    let after = text[at + 'Σ'.len_utf8()..]
+        .chars()
+        .find(|&c| !is_case_ignorable(c));
+    !after.is_some_and(is_cased)
+}
+
+fn is_case_ignorable(c: char) -> bool {
+    in_table(&python_unicode::CASE_IGNORABLE, c)
+}
+
+fn lower_char(c: char) -> char {
+    let code = u32::from(c);
+    python_unicode::LOWER
+        .binary_search_by_key(&code, |&(from, _)| from)
+        .ok()
+        .and_then(|at| char::from_u32(python_unicode::LOWER[at].1))
+        .unwrap_or(c)
+}
+
+/// Python's `re` word character for `str` patterns: `isalnum()` or `_`.
+pub fn is_word(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        in_table(&python_unicode::WORD, c)
+    }
+}
+
+fn in_table(ranges: &[(u32, u32)], c: char) -> bool {
+    let code = u32::from(c);
+    ranges
+        .binary_search_by(|&(low, high)| {
+            if high < code {
+                Ordering::Less
+            } else if low > code {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let tokenizer = Tokenizer::new(&Config::notebook().tokenizer);
+        tokenizer.tokenize(text).iter().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn strips_html_and_stop_words() {
+        assert_eq!(tokens("This is <b>GREAT</b>!<br />A film"), ["great", "film"]);
+    }
+
+    #[test]
+    fn emoticons_fuse_with_a_last_word_as_in_python() {
+        assert_eq!(tokens("nice :) film"), ["nice", "film:)"]);
+        assert_eq!(tokens("nice :) film :-("), ["nice", "film", ":)", ":("]);
+        assert_eq!(tokens("bad :D"), ["bad"]);
+    }
+
+    #[test]
+    fn python_unicode_rules() {
+        assert_eq!(python_lower("ΣΑΣ"), "σας");
+        assert_eq!(python_lower("İ"), "i\u{307}");
+        assert!(is_word('²') && is_word('½') && !is_word('\u{301}'));
+    }
+
+    #[test]
+    fn the_stop_word_list_is_nltks() {
+        assert_eq!(stop_words().count(), 179);
+        assert_eq!(stop_words().next(), Some("i"));
+    }
+
+    #[test]
+    fn bigrams_follow_unigrams() {
+        let tokenizer = Tokenizer::new(&TokenizerConfig {
+            drop_stop_words: true,
+            ngram_range: (1, 2),
+        });
+        let terms = tokenizer.tokenize("a great great film").terms();
+        assert_eq!(terms, ["great", "great", "film", "great great", "great film"]);
+    }
+}

@@ -1,0 +1,124 @@
+//! scikit-learn's `HashingVectorizer(norm='l2', alternate_sign=True)` for one text at a time.
+//!
+//! Hashing needs no vocabulary, so a model trained out of core and a browser that has never
+//! seen the training data agree on every column. Each term's UTF-8 bytes go through signed
+//! 32-bit MurmurHash3 (seed 0); the column is `|h| mod n_features`, the sign that of `h`,
+//! repeated terms are summed and the row is scaled to unit L2 norm. Repeated-term sums are
+//! small integers, so the result does not depend on the order in which they are added.
+
+use std::io::Cursor;
+
+use crate::tokenize::Tokens;
+
+/// One hashed, L2-normalised row: columns ascending, each once.
+///
+/// Columns whose terms cancelled out keep an explicit 0.0, as scipy's `sum_duplicates` does.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SparseRow {
+    pub indices: Vec<u32>,
+    pub values: Vec<f64>,
+}
+
+impl SparseRow {
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.indices.iter().copied().zip(self.values.iter().copied())
+    }
+}
+
+/// Maps terms to columns of a space of `n_features` columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashingVectorizer {
+    n_features: u32,
+}
+
+impl HashingVectorizer {
+    /// # Panics
+    /// If `n_features` is 0: the configuration that carries it is validated before use.
+    pub fn new(n_features: u32) -> Self {
+        assert!(n_features > 0, "a feature space needs at least one column");
+        HashingVectorizer { n_features }
+    }
+
+    pub fn n_features(&self) -> u32 {
+        self.n_features
+    }
+
+    /// The column of a term and the sign its occurrence adds there.
+    pub fn column(&self, term: &str) -> (u32, f64) {
+        let hash = murmur3_32_signed(term.as_bytes());
+        // |i32::MIN| is 2^31, which scikit-learn takes modulo n_features by a detour; in 64 bits
+        // it needs none.
+        let column = i64::from(hash).unsigned_abs() % u64::from(self.n_features);
+        let sign = if hash >= 0 { 1.0 } else { -1.0 };
+        (column as u32, sign)
+    }
+
+    /// `HashingVectorizer.transform([text])` for the tokens of one text.
+    pub fn transform(&self, tokens: &Tokens) -> SparseRow {
+        let mut cells: Vec<(u32, f64)> = Vec::with_capacity(tokens.len());
+        tokens.for_each_term(|term| cells.push(self.column(term)));
+        cells.sort_unstable_by_key(|&(column, _)| column);
+
+        let mut row = SparseRow::default();
+        for (column, value) in cells {
+            match row.indices.last() {
+                Some(&last) if last == column => {
+                    if let Some(sum) = row.values.last_mut() {
+                        *sum += value;
+                    }
+                }
+                _ => {
+                    row.indices.push(column);
+                    row.values.push(value);
+                }
+            }
+        }
+        let squares: f64 = row.values.iter().map(|v| v * v).sum();
+        if squares != 0.0 {
+            let norm = squares.sqrt();
+            row.values.iter_mut().for_each(|v| *v /= norm);
+        }
+        row
+    }
+}
+
+/// scikit-learn's `murmurhash3_32(bytes, seed=0, positive=False)`.
+pub fn murmur3_32_signed(bytes: &[u8]) -> i32 {
+    // Reading from memory cannot fail, and the hash of no bytes is defined.
+    let hash = murmur3::murmur3_32(&mut Cursor::new(bytes), 0).unwrap_or_default();
+    hash as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::tokenize::Tokenizer;
+
+    #[test]
+    fn murmur3_matches_scikit_learn() {
+        // Values printed by sklearn.utils.murmurhash3_32(s, seed=0).
+        assert_eq!(murmur3_32_signed(b""), 0);
+        assert_eq!(murmur3_32_signed(b"foo"), -156908512);
+        assert_eq!(murmur3_32_signed(b"great"), 198527388);
+    }
+
+    #[test]
+    fn rows_are_unit_length_and_sorted() {
+        let tokenizer = Tokenizer::new(&Config::notebook().tokenizer);
+        let vectorizer = HashingVectorizer::new(1 << 21);
+        let row = vectorizer.transform(&tokenizer.tokenize("great great film, awful ending"));
+        assert!(row.indices.windows(2).all(|pair| pair[0] < pair[1]));
+        let norm: f64 = row.values.iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-12);
+        assert!(vectorizer.transform(&tokenizer.tokenize("")).is_empty());
+    }
+}

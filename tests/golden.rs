@@ -1,0 +1,132 @@
+//! The engine against scikit-learn: fixtures written by `tests/golden/make_golden.py`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use movieclassifier::{Classifier, Config, Label};
+use serde_json::Value;
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_str().expect("string").to_owned())
+        .collect()
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect()
+}
+
+fn columns(value: &Value) -> Vec<u32> {
+    numbers(value).into_iter().map(|v| v as u32).collect()
+}
+
+fn assert_row(classifier: &Classifier, text: &str, indices: &Value, values: &Value) {
+    let row = classifier.vectorize(text);
+    assert_eq!(row.indices, columns(indices), "columns of {text:.80?}");
+    for (rust, python) in row.values.iter().zip(numbers(values)) {
+        assert!(
+            (rust - python).abs() <= 1e-12,
+            "{rust} != {python} in {text:.80?}"
+        );
+    }
+}
+
+#[test]
+fn tokens_and_features_match_scikit_learn() {
+    let golden = fixture("vectorize.json");
+    let classifier = Classifier::new(Config::notebook()).expect("valid config");
+    let cases = golden["cases"].as_array().expect("cases");
+    assert!(cases.len() > 300);
+    for case in cases {
+        let text = case["text"].as_str().expect("text");
+        let tokens: Vec<String> = classifier
+            .tokenize(text)
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(tokens, strings(&case["tokens"]), "tokens of {text:.80?}");
+        assert_row(&classifier, text, &case["indices"], &case["values"]);
+    }
+}
+
+#[test]
+fn a_one_megabyte_review_matches_scikit_learn() {
+    let golden = fixture("vectorize.json");
+    let big = &golden["big"];
+    let unit = big["unit"].as_str().expect("unit");
+    let chars = big["chars"].as_u64().expect("chars") as usize;
+    let text: String = unit.chars().cycle().take(chars).collect();
+    let classifier = Classifier::new(Config::notebook()).expect("valid config");
+    assert_eq!(
+        classifier.tokenize(&text).len() as u64,
+        big["token_count"].as_u64().expect("count")
+    );
+    assert_row(&classifier, &text, &big["indices"], &big["values"]);
+}
+
+#[test]
+fn partial_fit_matches_scikit_learn() {
+    let golden = fixture("sgd.json");
+    let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+    for (n, batch) in golden["batches"]
+        .as_array()
+        .expect("batches")
+        .iter()
+        .enumerate()
+    {
+        let texts = strings(&batch["texts"]);
+        let labels: Vec<Label> = numbers(&batch["labels"])
+            .into_iter()
+            .map(|y| Label::from_digit(y as u8).expect("0 or 1"))
+            .collect();
+        classifier
+            .partial_fit(&texts, &labels)
+            .expect("valid batch");
+
+        let learner = classifier.learner();
+        let nonzero: Vec<u32> = (0..learner.weights().len() as u32)
+            .filter(|&c| learner.weights()[c as usize] != 0.0)
+            .collect();
+        assert_eq!(nonzero, columns(&batch["coef_indices"]), "batch {n}");
+        for (&column, python) in nonzero.iter().zip(numbers(&batch["coef_values"])) {
+            let rust = learner.weights()[column as usize];
+            assert!(
+                (rust - python).abs() <= 1e-9,
+                "batch {n}, column {column}: {rust} != {python}"
+            );
+        }
+        let intercept = batch["intercept"].as_f64().expect("intercept");
+        assert!(
+            (learner.intercept() - intercept).abs() <= 1e-9,
+            "batch {n} intercept"
+        );
+        assert_eq!(learner.t(), batch["t"].as_f64().expect("t"), "batch {n} t_");
+    }
+
+    let predict = &golden["predict"];
+    for (text, python) in strings(&predict["texts"])
+        .iter()
+        .zip(numbers(&predict["proba"]))
+    {
+        let rust = classifier.predict_proba(text);
+        assert!(
+            (rust - python).abs() <= 1e-9,
+            "{rust} != {python} for {text:.80?}"
+        );
+    }
+
+    let restored = Classifier::from_bytes(&classifier.to_bytes()).expect("round trip");
+    assert_eq!(restored.learner(), classifier.learner());
+}
