@@ -21,5 +21,5 @@ pub mod vectorize;
 mod wasm;
 
 pub use classifier::Classifier;
-pub use learn::Label;
 pub use config::{Config, ConfigError, LearnerConfig, TokenizerConfig};
+pub use learn::Label;

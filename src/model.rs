@@ -240,7 +240,9 @@ impl Model {
             ));
         }
         if !self.intercept.is_finite() {
-            return Err(ModelError::Malformed("the intercept is not a finite number".into()));
+            return Err(ModelError::Malformed(
+                "the intercept is not a finite number".into(),
+            ));
         }
         if !(self.t.is_finite() && self.t >= 1.0) {
             return Err(ModelError::Malformed(format!(
@@ -288,7 +290,13 @@ mod tests {
     fn names_what_is_wrong() {
         let bytes = model().encode();
         assert_eq!(Model::decode(b"PK\x03\x04 zip"), Err(ModelError::Foreign));
-        assert_eq!(Model::decode(b""), Err(ModelError::Truncated { expected: 22, actual: 0 }));
+        assert_eq!(
+            Model::decode(b""),
+            Err(ModelError::Truncated {
+                expected: 22,
+                actual: 0
+            })
+        );
         assert!(matches!(
             Model::decode(&bytes[..bytes.len() - 1]),
             Err(ModelError::Truncated { .. })
@@ -297,13 +305,19 @@ mod tests {
         newer[8] = 2;
         assert_eq!(
             Model::decode(&newer),
-            Err(ModelError::NewerVersion { found: 2, supported: 1 })
+            Err(ModelError::NewerVersion {
+                found: 2,
+                supported: 1
+            })
         );
         let mut flipped = bytes.clone();
         flipped[40] ^= 0x10;
         assert_eq!(Model::decode(&flipped), Err(ModelError::Checksum));
         let mut longer = bytes;
         longer.push(0);
-        assert!(matches!(Model::decode(&longer), Err(ModelError::Malformed(_))));
+        assert!(matches!(
+            Model::decode(&longer),
+            Err(ModelError::Malformed(_))
+        ));
     }
 }

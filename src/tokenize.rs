@@ -89,7 +89,8 @@ impl Tokenizer {
         let mut start = 0;
         for piece in normalized.split(' ') {
             let end = start + piece.len();
-            if !piece.is_empty() && !(self.drop_stop_words && self.stop_words.contains(piece)) {
+            let stop_word = self.drop_stop_words && self.stop_words.contains(piece);
+            if !piece.is_empty() && !stop_word {
                 spans.push((start, end));
             }
             start = end + 1;
@@ -112,7 +113,9 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.spans.iter().map(|&(start, end)| &self.text[start..end])
+        self.spans
+            .iter()
+            .map(|&(start, end)| &self.text[start..end])
     }
 
     pub fn len(&self) -> usize {
@@ -127,7 +130,10 @@ impl Tokens {
     /// order: the tokens themselves (when the range starts at 1), then each longer n-gram
     /// joined by single spaces.
     pub fn for_each_term(&self, mut f: impl FnMut(&str)) {
-        let (min_n, max_n) = (usize::from(self.ngram_range.0), usize::from(self.ngram_range.1));
+        let (min_n, max_n) = (
+            usize::from(self.ngram_range.0),
+            usize::from(self.ngram_range.1),
+        );
         if min_n <= 1 {
             self.iter().for_each(&mut f);
         }
@@ -234,7 +240,10 @@ mod tests {
 
     #[test]
     fn strips_html_and_stop_words() {
-        assert_eq!(tokens("This is <b>GREAT</b>!<br />A film"), ["great", "film"]);
+        assert_eq!(
+            tokens("This is <b>GREAT</b>!<br />A film"),
+            ["great", "film"]
+        );
     }
 
     #[test]
@@ -264,6 +273,9 @@ mod tests {
             ngram_range: (1, 2),
         });
         let terms = tokenizer.tokenize("a great great film").terms();
-        assert_eq!(terms, ["great", "great", "film", "great great", "great film"]);
+        assert_eq!(
+            terms,
+            ["great", "great", "film", "great great", "great film"]
+        );
     }
 }
