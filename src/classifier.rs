@@ -105,11 +105,12 @@ impl Classifier {
     }
 
     pub fn predict(&self, text: &str) -> Label {
-        if self.learner.decision_function(&self.vectorize(text)) > 0.0 {
-            Label::Positive
-        } else {
-            Label::Negative
-        }
+        self.classify(text).label
+    }
+
+    /// The predicted label and the model's confidence in it, as the notebook reports them.
+    pub fn classify(&self, text: &str) -> Prediction {
+        Prediction::from_decision(self.learner.decision_function(&self.vectorize(text)))
     }
 
     /// `clf.partial_fit(vect.transform(texts), labels)`.
@@ -129,5 +130,57 @@ impl Classifier {
         labels: &[Label],
     ) -> Result<(), LearnError> {
         self.learner.partial_fit(rows, labels)
+    }
+}
+
+/// A predicted label with the probability the model gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prediction {
+    pub label: Label,
+    /// The probability of `label`, at least 0.5.
+    pub probability: f64,
+}
+
+impl Prediction {
+    /// From the decision function, as scikit-learn's `predict` and `predict_proba` read it:
+    /// positive only for a decision strictly above zero.
+    pub fn from_decision(decision: f64) -> Self {
+        let positive = crate::learn::expit(decision);
+        if decision > 0.0 {
+            Prediction {
+                label: Label::Positive,
+                probability: positive,
+            }
+        } else {
+            Prediction {
+                label: Label::Negative,
+                probability: 1.0 - positive,
+            }
+        }
+    }
+
+    /// The notebook's face for a prediction: sure (90% and above), fairly sure (70%), or not.
+    pub fn face(&self) -> &'static str {
+        match (self.label, self.probability) {
+            (Label::Positive, p) if p >= 0.9 => ":D",
+            (Label::Positive, p) if p >= 0.7 => ":)",
+            (Label::Negative, p) if p >= 0.9 => ":`(",
+            (Label::Negative, p) if p >= 0.7 => ":(",
+            _ => ":|",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faces_follow_the_notebook() {
+        // logit(p) for p = 0.95, 0.8, 0.6.
+        let face = |d: f64| Prediction::from_decision(d).face();
+        assert_eq!([face(2.95), face(1.39), face(0.41)], [":D", ":)", ":|"]);
+        assert_eq!([face(-2.95), face(-1.39), face(-0.41)], [":`(", ":(", ":|"]);
+        assert_eq!(Prediction::from_decision(0.0).label, Label::Negative);
     }
 }

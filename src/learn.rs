@@ -138,7 +138,7 @@ impl SgdClassifier {
 
     /// `predict_proba(X)[0, 1]`: the probability that the review is positive.
     pub fn predict_proba(&self, row: &SparseRow) -> f64 {
-        1.0 / (1.0 + (-self.decision_function(row)).exp())
+        expit(self.decision_function(row))
     }
 
     /// `partial_fit(rows, labels, classes=[0, 1])`: one shuffled pass over the rows.
@@ -199,6 +199,11 @@ impl SgdClassifier {
         self.t = t;
         Ok(())
     }
+}
+
+/// The logistic function, as `scipy.special.expit` computes it.
+pub fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
 }
 
 /// The derivative of the log loss with respect to the prediction `p`, for a target of ±1

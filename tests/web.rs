@@ -48,7 +48,10 @@ fn trained() -> (Classifier, Value) {
 fn browser_probabilities_match_scikit_learn() {
     let (classifier, golden) = trained();
     let predict = &golden["predict"];
-    for (text, python) in texts(&predict["texts"]).iter().zip(numbers(&predict["proba"])) {
+    for (text, python) in texts(&predict["texts"])
+        .iter()
+        .zip(numbers(&predict["proba"]))
+    {
         let browser = classifier.predict_proba(text);
         assert!((browser - python).abs() <= 1e-9, "{browser} != {python}");
     }

@@ -1,1 +1,383 @@
-fn main() {}
+//! `trainer`: trains movieclassifier models out of core, and evaluates, applies and inspects
+//! them from the command line.
+
+mod data;
+mod metrics;
+mod progress;
+mod train;
+
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use movieclassifier::{Classifier, Config};
+use serde::Serialize;
+
+use crate::data::Columns;
+use crate::train::Plan;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Train, evaluate and apply movieclassifier sentiment models.",
+    long_about = "Train, evaluate and apply movieclassifier sentiment models.\n\n\
+        Data is read as a stream, so it may be larger than memory: a CSV file with a header \
+        (columns `review` and `sentiment` unless told otherwise; labels 0/1 or \
+        negative/positive), the same compressed as .csv.gz, an aclImdb folder, or the \
+        aclImdb_v1.tar.gz archive as downloaded.",
+    after_help = "Example, the project's held-out protocol:\n  \
+        trainer train --data ../shared/data/movie_data.csv.gz --test-rows 4992 --out model/seed.postcard --preset seed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model in mini-batches and report on the held-out last rows.
+    Train(TrainArgs),
+    /// Score a model on labelled data.
+    Eval(EvalArgs),
+    /// Classify one review: label, probability and the notebook's face.
+    Predict(PredictArgs),
+    /// Print each row's tokens, one line a row, joined by single spaces.
+    Tokenize(TokenizeArgs),
+}
+
+#[derive(Args)]
+struct Input {
+    /// The data: .csv, .csv.gz, an aclImdb folder or aclImdb_v1.tar.gz.
+    #[arg(long, value_name = "PATH")]
+    data: PathBuf,
+    /// CSV column holding the review text.
+    #[arg(long, default_value = "review", value_name = "NAME")]
+    text_column: String,
+    /// CSV column holding the label (0/1 or negative/positive).
+    #[arg(long, default_value = "sentiment", value_name = "NAME")]
+    label_column: String,
+    /// Stop at the first unusable row instead of skipping and counting it.
+    #[arg(long)]
+    strict: bool,
+}
+
+impl Input {
+    fn open(&self) -> Result<data::Source> {
+        data::open(
+            &self.data,
+            &Columns {
+                text: self.text_column.clone(),
+                label: self.label_column.clone(),
+            },
+        )
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Preset {
+    /// The reference notebook exactly: its tokenizer, 2^21 features, SGDClassifier(loss='log_loss', random_state=1), batches of 1,000.
+    Seed,
+}
+
+impl Preset {
+    fn config(self) -> Config {
+        match self {
+            Preset::Seed => Config::notebook(),
+        }
+    }
+
+    fn batch_size(self) -> usize {
+        match self {
+            Preset::Seed => 1000,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Preset::Seed => "seed",
+        }
+    }
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Where to write the model file (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "seed")]
+    preset: Preset,
+    /// Hold out the last N rows for the report instead of learning from them.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    test_rows: usize,
+    /// Rows per partial_fit call [default: the preset's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    batch_size: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    input: Input,
+    /// The model file to score.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Skip the first N usable rows.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    skip: u64,
+    /// Score at most N rows after the skipped ones.
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// The model file.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// The review; `-` or nothing reads it from standard input.
+    text: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct TokenizeArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Use this model's tokenizer settings instead of the preset's.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "seed")]
+    preset: Preset,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => run_train(&args),
+        Command::Eval(args) => run_eval(&args),
+        Command::Predict(args) => run_predict(&args),
+        Command::Tokenize(args) => run_tokenize(&args),
+    };
+    if let Err(err) = result {
+        eprintln!("trainer: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn load_model(path: &Path) -> Result<Classifier> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Classifier::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that an interrupted
+/// run leaves either the old file or the new one, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let temporary = path.with_file_name(format!(
+        ".{}.{}.partial",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(err).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TrainReport<'a> {
+    data: String,
+    preset: &'a str,
+    model: String,
+    model_bytes: usize,
+    nonzero_weights: usize,
+    intercept: f64,
+    #[serde(flatten)]
+    outcome: &'a train::Outcome,
+}
+
+fn run_train(args: &TrainArgs) -> Result<()> {
+    let source = args.input.open()?;
+    let mut classifier = Classifier::new(args.preset.config())?;
+    let plan = Plan {
+        batch_size: args
+            .batch_size
+            .map_or(args.preset.batch_size(), |n| n as usize),
+        test_rows: args.test_rows,
+        strict: args.input.strict,
+        quiet: args.quiet || args.json,
+    };
+    let outcome = train::train(&mut classifier, source, &plan)?;
+
+    let data_name = args.input.data.display().to_string();
+    let provenance = classifier.provenance_mut();
+    provenance.data = data_name.clone();
+    provenance.rows = outcome.rows_trained;
+    provenance.held_out_accuracy = (outcome.held_out.rows > 0).then_some(outcome.held_out.accuracy);
+    let model = classifier.to_model();
+    let bytes = model.encode();
+    write_atomically(&args.out, &bytes)?;
+
+    let report = TrainReport {
+        data: data_name,
+        preset: args.preset.name(),
+        model: args.out.display().to_string(),
+        model_bytes: bytes.len(),
+        nonzero_weights: model.weights.len(),
+        intercept: model.intercept,
+        outcome: &outcome,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "trained on {} rows in {} batches in {:.2} s ({} preset)",
+        outcome.rows_trained, outcome.batches, outcome.seconds, report.preset
+    );
+    for note in outcome.intake.notes() {
+        println!("{note}");
+    }
+    if outcome.held_out.rows > 0 {
+        println!("held out: the last {} rows", outcome.held_out.rows);
+        println!("{}", outcome.held_out.lines());
+    } else {
+        println!("no rows held out (--test-rows N holds out the last N)");
+    }
+    println!(
+        "wrote {} ({} bytes, {} non-zero weights, intercept {:.5})",
+        report.model, report.model_bytes, report.nonzero_weights, report.intercept
+    );
+    Ok(())
+}
+
+fn run_eval(args: &EvalArgs) -> Result<()> {
+    let classifier = load_model(&args.model)?;
+    let source = args.input.open()?;
+    let plan = Plan {
+        batch_size: 1,
+        test_rows: 0,
+        strict: args.input.strict,
+        quiet: args.quiet || args.json,
+    };
+    let (summary, intake) = train::evaluate(&classifier, source, args.skip, args.limit, &plan)?;
+    if args.json {
+        #[derive(Serialize)]
+        struct EvalReport<'a> {
+            model: String,
+            data: String,
+            #[serde(flatten)]
+            summary: &'a metrics::Summary,
+            intake: &'a train::Intake,
+        }
+        let report = EvalReport {
+            model: args.model.display().to_string(),
+            data: args.input.data.display().to_string(),
+            summary: &summary,
+            intake: &intake,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for note in intake.notes() {
+        println!("{note}");
+    }
+    println!("{}", summary.lines());
+    Ok(())
+}
+
+fn run_predict(args: &PredictArgs) -> Result<()> {
+    let classifier = load_model(&args.model)?;
+    let text = match args.text.as_deref() {
+        Some(text) if text != "-" => text.to_owned(),
+        _ => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read the review from standard input")?;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    let prediction = classifier.classify(&text);
+    if args.json {
+        #[derive(Serialize)]
+        struct PredictReport {
+            label: &'static str,
+            probability: f64,
+            face: &'static str,
+        }
+        let report = PredictReport {
+            label: prediction.label.name(),
+            probability: prediction.probability,
+            face: prediction.face(),
+        };
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "Prediction: {}\nProbability: {:.2}%\nResult: {}",
+            prediction.label.name(),
+            prediction.probability * 100.0,
+            prediction.face()
+        );
+    }
+    Ok(())
+}
+
+fn run_tokenize(args: &TokenizeArgs) -> Result<()> {
+    let classifier = match &args.model {
+        Some(path) => load_model(path)?,
+        None => Classifier::new(args.preset.config())?,
+    };
+    let source = args.input.open()?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for item in source.rows {
+        match item? {
+            Ok(example) => {
+                let tokens = classifier.tokenize(&example.text);
+                let mut first = true;
+                for token in tokens.iter() {
+                    if !first {
+                        out.write_all(b" ")?;
+                    }
+                    out.write_all(token.as_bytes())?;
+                    first = false;
+                }
+                out.write_all(b"\n")?;
+            }
+            Err(bad) if args.input.strict => anyhow::bail!("{bad}"),
+            Err(bad) => {
+                eprintln!("trainer: skipped {bad}");
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

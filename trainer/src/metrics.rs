@@ -1,0 +1,141 @@
+//! Figures of a model on held-out rows: what the reports print and the model card records.
+
+use movieclassifier::Label;
+use serde::Serialize;
+
+/// Predictions and truths collected one row at a time.
+#[derive(Debug, Default)]
+pub struct Scores {
+    /// Probability of positive, and whether the row is positive.
+    pairs: Vec<(f64, bool)>,
+}
+
+impl Scores {
+    pub fn push(&mut self, probability_positive: f64, truth: Label) {
+        self.pairs
+            .push((probability_positive, truth == Label::Positive));
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut confusion = Confusion::default();
+        let mut log_loss = 0.0;
+        for &(p, positive) in &self.pairs {
+            // scikit-learn's predict: positive only when the probability is above one half.
+            match (p > 0.5, positive) {
+                (true, true) => confusion.true_positive += 1,
+                (true, false) => confusion.false_positive += 1,
+                (false, true) => confusion.false_negative += 1,
+                (false, false) => confusion.true_negative += 1,
+            }
+            let p_truth = if positive { p } else { 1.0 - p };
+            log_loss -= p_truth.clamp(1e-15, 1.0 - 1e-15).ln();
+        }
+        let rows = self.pairs.len();
+        let correct = confusion.true_positive + confusion.true_negative;
+        Summary {
+            rows,
+            accuracy: ratio(correct, rows),
+            log_loss: if rows == 0 {
+                f64::NAN
+            } else {
+                log_loss / rows as f64
+            },
+            roc_auc: self.roc_auc(),
+            confusion,
+        }
+    }
+
+    /// Area under the ROC curve by the rank-sum formula, ties sharing their mean rank.
+    fn roc_auc(&self) -> f64 {
+        let mut sorted = self.pairs.clone();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let positives = sorted.iter().filter(|(_, positive)| *positive).count();
+        let negatives = sorted.len() - positives;
+        if positives == 0 || negatives == 0 {
+            return f64::NAN;
+        }
+        let mut positive_rank_sum = 0.0;
+        let mut start = 0;
+        while start < sorted.len() {
+            let mut end = start;
+            while end < sorted.len() && sorted[end].0 == sorted[start].0 {
+                end += 1;
+            }
+            let mean_rank = (start + 1 + end) as f64 / 2.0;
+            let tied_positives = sorted[start..end].iter().filter(|(_, p)| *p).count();
+            positive_rank_sum += mean_rank * tied_positives as f64;
+            start = end;
+        }
+        let (p, n) = (positives as f64, negatives as f64);
+        (positive_rank_sum - p * (p + 1.0) / 2.0) / (p * n)
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub rows: usize,
+    pub accuracy: f64,
+    pub log_loss: f64,
+    pub roc_auc: f64,
+    pub confusion: Confusion,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Confusion {
+    pub true_negative: usize,
+    pub false_positive: usize,
+    pub false_negative: usize,
+    pub true_positive: usize,
+}
+
+impl Summary {
+    /// The figures as a person reads them.
+    pub fn lines(&self) -> String {
+        let c = &self.confusion;
+        format!(
+            "accuracy  {:.4} on {} rows\nlog loss  {:.4}\nROC AUC   {:.4}\n\
+             confusion          predicted neg  predicted pos\n  \
+             actual neg      {:>13}  {:>13}\n  actual pos      {:>13}  {:>13}",
+            self.accuracy,
+            self.rows,
+            self.log_loss,
+            self.roc_auc,
+            c.true_negative,
+            c.false_positive,
+            c.false_negative,
+            c.true_positive
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_of_a_small_case() {
+        let mut scores = Scores::default();
+        for (p, label) in [
+            (0.9, Label::Positive),
+            (0.4, Label::Positive),
+            (0.6, Label::Negative),
+            (0.1, Label::Negative),
+        ] {
+            scores.push(p, label);
+        }
+        let summary = scores.summary();
+        assert_eq!(summary.accuracy, 0.5);
+        // Pairs (pos, neg) ranked right: (0.9, 0.6), (0.9, 0.1), (0.4, 0.1); wrong: (0.4, 0.6).
+        assert_eq!(summary.roc_auc, 0.75);
+        let expected = -(0.9f64.ln() + 0.4f64.ln() + 0.4f64.ln() + 0.9f64.ln()) / 4.0;
+        assert!((summary.log_loss - expected).abs() < 1e-12);
+    }
+}
