@@ -58,12 +58,9 @@ impl Label {
         }
     }
 
-    /// The target `_plain_sgd` sees for a binary problem.
+    /// The target `_plain_sgd` sees with the log loss: the class encoded as 0 or 1.
     fn target(self) -> f64 {
-        match self {
-            Label::Negative => -1.0,
-            Label::Positive => 1.0,
-        }
+        f64::from(self.digit())
     }
 }
 
@@ -206,16 +203,14 @@ pub fn expit(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// The derivative of the log loss with respect to the prediction `p`, for a target of ±1
-/// (`Log.dloss`, with its shortcuts for large margins).
-fn log_loss_gradient(target: f64, p: f64) -> f64 {
-    let z = p * target;
-    if z > 18.0 {
-        (-z).exp() * -target
-    } else if z < -18.0 {
-        -target
+/// The derivative of the log loss with respect to the raw prediction, for a 0/1 target:
+/// `expit(raw) - target`, computed as scikit-learn's `cgradient_half_binomial` does.
+fn log_loss_gradient(target: f64, raw: f64) -> f64 {
+    if raw > -37.0 {
+        let exp = (-raw).exp();
+        ((1.0 - target) - target * exp) / (1.0 + exp)
     } else {
-        -target / (z.exp() + 1.0)
+        raw.exp() - target
     }
 }
 
