@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine and runs every test: formatting and lints, the native unit and
+# golden tests, the engine in headless Chrome (wasm-pack), and the page end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '==> %s\n' "$*" >&2; }
+
+step "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
+
+step "native tests (unit, golden files from scikit-learn, trainer)"
+cargo test --workspace
+
+step "the engine in headless Chrome"
+CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
