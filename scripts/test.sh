@@ -18,3 +18,7 @@ cargo test --workspace
 
 step "the engine in headless Chrome"
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
+
+step "the page end to end: trunk build, then headless Chromium"
+trunk build --release --offline
+(cd tests/e2e && npm test)

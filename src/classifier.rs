@@ -113,6 +113,50 @@ impl Classifier {
         Prediction::from_decision(self.learner.decision_function(&self.vectorize(text)))
     }
 
+    /// How each distinct term of `text` moves the decision, in order of first appearance.
+    ///
+    /// A linear model's decision is exactly the intercept plus these contributions, so the
+    /// page can show which words made the prediction.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let tokens = self.tokenizer.tokenize(text);
+        let row = self.vectorizer.transform(&tokens);
+        let mut terms: Vec<TermContribution> = Vec::new();
+        let mut columns: Vec<(u32, f64)> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        tokens.for_each_term(|term| match seen.get(term) {
+            Some(&at) => {
+                let entry: &mut TermContribution = &mut terms[at];
+                entry.count += 1;
+            }
+            None => {
+                let (column, sign) = self.vectorizer.column(term);
+                seen.insert(term.to_owned(), terms.len());
+                columns.push((column, sign));
+                terms.push(TermContribution {
+                    term: term.to_owned(),
+                    weight: sign * self.learner.weights()[column as usize],
+                    count: 1,
+                    contribution: 0.0,
+                });
+            }
+        });
+        // The row's norm before normalisation, from the summed signed counts per column.
+        let mut raw: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        for (entry, &(column, sign)) in terms.iter().zip(&columns) {
+            *raw.entry(column).or_default() += sign * f64::from(entry.count);
+        }
+        let squares: f64 = raw.values().map(|v| v * v).sum();
+        let norm = if squares > 0.0 { squares.sqrt() } else { 1.0 };
+        for entry in &mut terms {
+            entry.contribution = entry.weight * f64::from(entry.count) / norm;
+        }
+        Explanation {
+            terms,
+            intercept: self.learner.intercept(),
+            decision: self.learner.decision_function(&row),
+        }
+    }
+
     /// `clf.partial_fit(vect.transform(texts), labels)`.
     pub fn partial_fit<S: AsRef<str>>(
         &mut self,
@@ -131,6 +175,24 @@ impl Classifier {
     ) -> Result<(), LearnError> {
         self.learner.partial_fit(rows, labels)
     }
+}
+
+/// Why a text got its score: the intercept plus one contribution per distinct term.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    pub terms: Vec<TermContribution>,
+    pub intercept: f64,
+    pub decision: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TermContribution {
+    pub term: String,
+    /// The signed weight one occurrence of the term carries before normalisation.
+    pub weight: f64,
+    pub count: u32,
+    /// The term's share of the decision function.
+    pub contribution: f64,
 }
 
 /// A predicted label with the probability the model gives it.
@@ -182,5 +244,28 @@ mod tests {
         assert_eq!([face(2.95), face(1.39), face(0.41)], [":D", ":)", ":|"]);
         assert_eq!([face(-2.95), face(-1.39), face(-0.41)], [":`(", ":(", ":|"]);
         assert_eq!(Prediction::from_decision(0.0).label, Label::Negative);
+    }
+
+    #[test]
+    fn contributions_add_up_to_the_decision() {
+        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+        let texts = ["a wonderful film", "a dreadful film", "wonderful acting"];
+        let labels = [Label::Positive, Label::Negative, Label::Positive];
+        classifier
+            .partial_fit(&texts, &labels)
+            .expect("valid batch");
+        let explanation = classifier.explain("Wonderful, wonderful film!");
+        let terms: Vec<(&str, u32)> = explanation
+            .terms
+            .iter()
+            .map(|t| (t.term.as_str(), t.count))
+            .collect();
+        assert_eq!(terms, [("wonderful", 2), ("film", 1)]);
+        assert!(explanation.terms[0].contribution > 0.0);
+        let sum: f64 = explanation.terms.iter().map(|t| t.contribution).sum();
+        assert!(
+            (explanation.intercept + sum - explanation.decision).abs() < 1e-12,
+            "{explanation:?}"
+        );
     }
 }

@@ -18,8 +18,8 @@ pub mod model;
 pub mod tokenize;
 pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
-pub use classifier::{Classifier, Prediction};
+pub use classifier::{Classifier, Explanation, Prediction, TermContribution};
 pub use config::{Config, ConfigError, LearnerConfig, TokenizerConfig};
 pub use learn::Label;

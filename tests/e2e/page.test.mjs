@@ -1,0 +1,202 @@
+// The real page, built by trunk into dist/, served as a static site and driven in headless
+// Chromium: real WebAssembly, real IndexedDB, real service worker.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { launch } from './browser.mjs';
+import { serve } from './server.mjs';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const REVIEW = 'The movie was okay but I would not watch it again!';
+const VERDICT = /^(positive|negative) \d{1,3}\.\d{2}% (:D|:\)|:\||:`\(|:\()$/;
+
+let browser;
+let site;
+
+before(async () => {
+  browser = await launch();
+  site = await serve(DIST, '/');
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function openPage(context, url = site.url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  return page;
+}
+
+async function verdictOf(page, text) {
+  const box = page.getByRole('textbox', { name: 'Review' });
+  const status = page.getByRole('status');
+  await box.fill(text);
+  await assert.doesNotReject(() =>
+    page.waitForFunction(
+      ([pattern]) => new RegExp(pattern).test(document.querySelector('[role=status]').textContent),
+      [VERDICT.source],
+    ),
+  );
+  // Let a debounced classification of the final text land.
+  await page.waitForTimeout(300);
+  return status.textContent();
+}
+
+function probabilityOf(verdict, label) {
+  const [, predicted, percent] = verdict.match(/^(\w+) ([\d.]+)%/);
+  const p = Number(percent) / 100;
+  return predicted === label ? p : 1 - p;
+}
+
+async function taughtCount(page) {
+  const text = await page.locator('#taught').textContent();
+  return Number(text.match(/\d+/)[0]);
+}
+
+test('a typed review gets a label, a percentage and a face', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const verdict = await verdictOf(page, 'I love this movie. It is amazing, a wonderful film.');
+  assert.match(verdict, VERDICT);
+  assert.match(verdict, /^positive/);
+  assert.ok(await page.locator('#strongest li').count() > 0, 'the strongest words are listed');
+  assert.ok(await page.locator('#highlighted mark').count() > 0, 'words are highlighted');
+  await context.close();
+});
+
+test('teaching moves the prediction, and survives a reload', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const before = await verdictOf(page, REVIEW);
+  const target = before.startsWith('positive') ? 'negative' : 'positive';
+  const teach = page.getByRole('button', { name: new RegExp(target) });
+  for (let n = 1; n <= 3; n += 1) {
+    await teach.click();
+    await page.locator('#taught').filter({ hasText: `Examples learned: ${n}` }).waitFor();
+  }
+  const after = await verdictOf(page, REVIEW);
+  assert.ok(
+    probabilityOf(after, target) > probabilityOf(before, target),
+    `${before} -> ${after} should move toward ${target}`,
+  );
+
+  await page.reload();
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  assert.equal(await taughtCount(page), 3);
+  assert.equal(await verdictOf(page, REVIEW), after);
+  await context.close();
+});
+
+test('export, reset and import bring the learned model back', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const pretrained = await verdictOf(page, REVIEW);
+  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
+  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  const learned = await verdictOf(page, REVIEW);
+  assert.notEqual(learned, pretrained);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export' }).click(),
+  ]);
+  const file = join(await mkdtemp(join(tmpdir(), 'movieclassifier-')), 'learned.postcard');
+  await download.saveAs(file);
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 0' }).waitFor();
+  assert.equal(await verdictOf(page, REVIEW), pretrained);
+
+  const notAModel = join(tmpdir(), 'not-a-model.postcard');
+  await writeFile(notAModel, 'review,sentiment\nnice,1\n');
+  await page.getByLabel('Import').setInputFiles(notAModel);
+  await page.locator('#notice').filter({ hasText: 'cannot be imported' }).waitFor();
+  assert.match(await page.locator('#notice').textContent(), /not a movieclassifier model file/);
+  assert.equal(await verdictOf(page, REVIEW), pretrained, 'a bad file changes nothing');
+
+  await page.getByLabel('Import').setInputFiles(file);
+  await page.waitForFunction(
+    (text) => document.querySelector('[role=status]').textContent === text,
+    learned,
+  );
+  await page.reload();
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  assert.equal(await verdictOf(page, REVIEW), learned, 'the import is kept');
+  assert.ok((await readFile(file)).subarray(0, 8).toString() === 'MOVIECLF');
+  await context.close();
+});
+
+test('a second tab learns what the first one teaches', async () => {
+  const context = await browser.newContext();
+  const first = await openPage(context);
+  const second = await openPage(context);
+  await verdictOf(first, REVIEW);
+  await first.getByRole('button', { name: /negative/ }).click();
+  await first.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await second.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  assert.equal(await verdictOf(second, REVIEW), await verdictOf(first, REVIEW));
+  await context.close();
+});
+
+test('after one visit the page works offline', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // The first visit is not yet controlled by the worker; a reload is, and caches as it goes.
+  await page.reload();
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  assert.match(await verdictOf(page, 'A dreadful, boring waste of time.'), /^negative/);
+  await context.close();
+});
+
+test('the site works under a sub-path', async () => {
+  const nested = await serve(DIST, '/movieclassifier/');
+  const context = await browser.newContext();
+  try {
+    const page = await openPage(context, nested.url);
+    assert.match(await verdictOf(page, 'An excellent film.'), VERDICT);
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    assert.equal(new URL(scope).pathname, '/movieclassifier/');
+  } finally {
+    await context.close();
+    await nested.close();
+  }
+});
+
+test('without usable IndexedDB the page still classifies and learns, and says so', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // A database of a newer version than the page asks for cannot be opened by it.
+  await page.goto(`${site.url}sw.js`);
+  await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open('movieclassifier', 999);
+        request.onsuccess = () => {
+          request.result.close();
+          resolve();
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  await page.goto(site.url);
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
+  const before = await verdictOf(page, REVIEW);
+  await page.getByRole('button', { name: /negative/ }).click();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  assert.notEqual(await verdictOf(page, REVIEW), before);
+  await context.close();
+});
