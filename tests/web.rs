@@ -69,3 +69,188 @@ fn model_files_round_trip_in_the_browser() {
         Err(ModelError::Truncated { .. })
     ));
 }
+
+mod store {
+    //! The IndexedDB store and the session over it, in a real browser.
+
+    use movieclassifier::model::Model;
+    use movieclassifier::wasm::store::{Learned, Store, Taught};
+    use movieclassifier::wasm::{open_session, Session};
+    use movieclassifier::{Classifier, Config, Label};
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::*;
+
+    const REVIEW: &str = "The plot was thin but the acting was wonderful.";
+
+    /// A small pretrained model: the notebook's pipeline after `extra` + 2 examples.
+    fn pretrained(extra: usize) -> Vec<u8> {
+        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+        let mut texts = vec!["a wonderful film", "a dreadful film"];
+        let mut labels = vec![Label::Positive, Label::Negative];
+        for _ in 0..extra {
+            texts.push("thin plot");
+            labels.push(Label::Negative);
+        }
+        classifier
+            .partial_fit(&texts, &labels)
+            .expect("valid batch");
+        classifier.to_bytes()
+    }
+
+    /// What a session should hold: `start` plus the taught examples, learned one at a time.
+    fn replayed(start: &[u8], taught: &[(&str, Label)]) -> Classifier {
+        let mut classifier = Classifier::from_bytes(start).expect("valid model");
+        for (text, label) in taught {
+            classifier
+                .partial_fit(&[*text], &[*label])
+                .expect("valid example");
+        }
+        classifier
+    }
+
+    /// A database name no earlier run has used, so each test starts from empty storage.
+    fn fresh(name: &str) -> String {
+        format!("{name}-{}", js_sys::Date::now())
+    }
+
+    async fn open(pretrained: &[u8], database: &str) -> Session {
+        open_session(pretrained.to_vec(), database.to_owned())
+            .await
+            .unwrap_or_else(|_| panic!("session opens"))
+    }
+
+    async fn teach(session: &Session, text: &str, positive: bool) {
+        JsFuture::from(session.teach(text.to_owned(), positive))
+            .await
+            .expect("taught");
+    }
+
+    fn probability(session: &Session) -> f64 {
+        let model = session.export_model();
+        Classifier::from_bytes(&model)
+            .expect("exported model is valid")
+            .predict_proba(REVIEW)
+    }
+
+    #[wasm_bindgen_test]
+    async fn teaching_round_trips_through_indexeddb() {
+        let base = pretrained(0);
+        let database = fresh("round-trip");
+        let session = open(&base, &database).await;
+        assert!(session.persistent(), "{:?}", session.notice());
+        teach(&session, REVIEW, false).await;
+        teach(&session, "wonderful acting", true).await;
+        let expected = probability(&session);
+        session.close();
+
+        let reopened = open(&base, &database).await;
+        assert_eq!(reopened.taught(), 2);
+        assert_eq!(reopened.notice(), None);
+        assert_eq!(probability(&reopened), expected);
+        let reference = replayed(
+            &base,
+            &[
+                (REVIEW, Label::Negative),
+                ("wonderful acting", Label::Positive),
+            ],
+        );
+        assert_eq!(expected, reference.predict_proba(REVIEW));
+        reopened.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_corrupted_saved_model_is_rebuilt_from_the_log() {
+        let base = pretrained(0);
+        let database = fresh("corrupted");
+        let session = open(&base, &database).await;
+        teach(&session, REVIEW, false).await;
+        let expected = probability(&session);
+        session.close();
+
+        let store = Store::open(&database).await.expect("store opens");
+        let saved = store.load().await.expect("store loads");
+        let learned = saved.learned.expect("a learned model was saved");
+        let mut bytes = learned.bytes.clone();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        store
+            .save_learned(&Learned { bytes, ..learned })
+            .await
+            .expect("saved");
+        store.close();
+
+        let reopened = open(&base, &database).await;
+        let notice = reopened.notice().expect("the visitor is told");
+        assert!(notice.contains("could not be read"), "{notice}");
+        assert!(notice.contains("checksum"), "{notice}");
+        assert_eq!(reopened.taught(), 1);
+        assert_eq!(probability(&reopened), expected);
+        reopened.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_new_pretrained_model_gets_the_log_replayed() {
+        let old = pretrained(0);
+        let new = pretrained(1);
+        assert_ne!(Model::checksum_of(&old), Model::checksum_of(&new));
+        let database = fresh("new-pretrained");
+        let session = open(&old, &database).await;
+        teach(&session, REVIEW, true).await;
+        teach(&session, "thin plot", true).await;
+        session.close();
+
+        let upgraded = open(&new, &database).await;
+        let notice = upgraded.notice().expect("the visitor is told");
+        assert!(notice.contains("new pretrained model"), "{notice}");
+        assert_eq!(upgraded.taught(), 2);
+        let reference = replayed(
+            &new,
+            &[(REVIEW, Label::Positive), ("thin plot", Label::Positive)],
+        );
+        assert_eq!(probability(&upgraded), reference.predict_proba(REVIEW));
+        upgraded.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_log_is_kept_in_order_with_its_model_in_one_transaction() {
+        let store = Store::open(&fresh("log-order")).await.expect("store opens");
+        let learned = Learned {
+            bytes: pretrained(0),
+            start: 7,
+            keys: Vec::new(),
+        };
+        for (n, text) in ["first", "second", "third"].iter().enumerate() {
+            let taught = Taught {
+                text: (*text).to_owned(),
+                positive: n % 2 == 0,
+                time: n as f64,
+            };
+            store.record(&taught, &learned).await.expect("recorded");
+        }
+        let saved = store.load().await.expect("loads");
+        let texts: Vec<&str> = saved.log.iter().map(|(_, t)| t.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second", "third"]);
+        let keys: Vec<u32> = saved.log.iter().map(|(key, _)| *key).collect();
+        assert_eq!(saved.learned.expect("saved").keys, keys[2..]);
+        store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_invalid_import_changes_nothing() {
+        let base = pretrained(0);
+        let database = fresh("bad-import");
+        let session = open(&base, &database).await;
+        let before = probability(&session);
+        let refused = session.import_model(b"MOVIECLF but not really".to_vec());
+        let message = refused
+            .err()
+            .map(JsValue::from)
+            .and_then(|e| js_sys::Reflect::get(&e, &"message".into()).ok())
+            .and_then(|m| m.as_string())
+            .expect("refused with a message");
+        assert!(message.contains("cannot be imported"), "{message}");
+        assert_eq!(probability(&session), before);
+        session.close();
+    }
+}
