@@ -17,7 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::store::{Learned, Saved, Store, StoreError, Taught};
 use crate::model::Model;
-use crate::{Classifier, Explanation, Label};
+use crate::{Classifier, Explanation, Label, Prediction};
 
 struct State {
     pretrained: Rc<(Vec<u8>, Classifier)>,
@@ -183,13 +183,13 @@ fn restore(state: &mut State, saved: &Saved, notices: &mut Vec<String>) -> bool 
 impl Session {
     /// Label, probability, the notebook's face and each word's contribution, for `text`.
     pub fn classify(&self, text: &str) -> Result<JsValue, JsError> {
-        let state = self.state.borrow();
-        let prediction = state.classifier.classify(text);
+        let explanation = self.state.borrow().classifier.explain(text);
+        let prediction = Prediction::from_decision(explanation.decision);
         let classification = Classification {
             label: prediction.label.name(),
             probability: prediction.probability,
             face: prediction.face(),
-            explanation: state.classifier.explain(text),
+            explanation,
         };
         Ok(serde_wasm_bindgen::to_value(&classification)?)
     }

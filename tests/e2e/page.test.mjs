@@ -200,3 +200,28 @@ test('without usable IndexedDB the page still classifies and learns, and says so
   assert.notEqual(await verdictOf(page, REVIEW), before);
   await context.close();
 });
+
+test('with storage full the page keeps learning in memory and destroys nothing', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const pretrained = await verdictOf(page, REVIEW);
+  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
+
+  // Chromium's own quota override: the next write fails with a real QuotaExceededError.
+  // (Chromium applies it only to an origin that has not written yet.)
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(site.url).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await page.locator('#notice').filter({ hasText: 'Storage is full' }).waitFor();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  assert.notEqual(await verdictOf(page, REVIEW), pretrained, 'the example is learned in memory');
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.reload();
+  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  assert.equal(await taughtCount(page), 0, 'nothing half-written was kept');
+  assert.equal(await verdictOf(page, REVIEW), pretrained);
+  assert.equal(await page.locator('#notice').isHidden(), true);
+  await context.close();
+});
