@@ -40,6 +40,10 @@ if ! command -v wasm-pack >/dev/null; then
     step "installing wasm-pack (a few minutes)"
     cargo install --quiet --locked wasm-pack
 fi
+if rustup toolchain list | grep -q '^nightly' && ! command -v cargo-fuzz >/dev/null; then
+    step "installing cargo-fuzz (a few minutes)"
+    cargo install --quiet --locked cargo-fuzz
+fi
 if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules ]; then
     step "installing the end-to-end tests' npm packages"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)

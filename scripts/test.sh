@@ -16,6 +16,17 @@ cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 step "native tests (unit, golden files from scikit-learn, trainer)"
 cargo test --workspace
 
+step "fuzzing smoke: each target for 15 s from its committed corpus"
+if rustup toolchain list | grep -q '^nightly'; then
+    for target in tokenize_vectorize model_decode; do
+        scratch=$(mktemp -d)
+        (cd fuzz && cargo +nightly fuzz run -O "$target" "$scratch" "corpus/$target" -- -max_total_time=15 2>&1 | tail -n 1)
+        rm -rf "$scratch"
+    done
+else
+    echo "no nightly toolchain on this machine: fuzzing skipped" >&2
+fi
+
 step "the engine in headless Chrome"
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 
