@@ -39,13 +39,17 @@ worker.onmessage = ({ data: { id, type, result, error } }) => {
   else call.reject(new Error(error));
 };
 
+// Highlighting builds one element a word, so a very long review shows only its beginning.
+const HIGHLIGHT_CHARS = 20000;
+
 // Each word of the review, coloured by the weight its term carries.
 function highlight(text, terms) {
   const weights = new Map(terms.map((t) => [t.term, t.weight]));
   const strongest = Math.max(1e-9, ...terms.map((t) => Math.abs(t.weight)));
   const out = $('highlighted');
   out.replaceChildren();
-  for (const piece of text.split(/([\p{L}\p{N}_\p{M}]+)/u)) {
+  const shown = text.length > HIGHLIGHT_CHARS ? text.slice(0, HIGHLIGHT_CHARS) : text;
+  for (const piece of shown.split(/([\p{L}\p{N}_\p{M}]+)/u)) {
     const weight = weights.get(piece.toLowerCase());
     if (weight === undefined || weight === 0) {
       out.append(piece);
@@ -58,6 +62,7 @@ function highlight(text, terms) {
     span.title = `weight ${weight.toFixed(3)}`;
     out.append(span);
   }
+  if (shown !== text) out.append(` … (the first ${HIGHLIGHT_CHARS.toLocaleString()} characters of ${text.length.toLocaleString()})`);
   const list = $('strongest');
   list.replaceChildren();
   const ranked = [...terms].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
