@@ -5,7 +5,7 @@
 //! collects emoticons, turns each run of `\W` into a space, appends the emoticons (without
 //! `-`) with no space before them, splits on white space and drops the NLTK stop words.
 //!
-//! Python's `\W` and `str.lower()` follow rules the `regex` crate and `str::to_lowercase` do
+//! Python's `\W` and `str.lower()` follow rules the regex crates and `str::to_lowercase` do
 //! not share (combining marks split words, `²` and `½` are word characters, `İ` lowers to two
 //! characters, `Σ` depends on its neighbours), so both come from tables read off CPython
 //! itself by `scripts/gen_unicode_tables.py`.
@@ -15,7 +15,7 @@ mod python_unicode;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use regex::bytes::Regex;
+use regex_lite::Regex;
 
 use crate::config::TokenizerConfig;
 
@@ -41,10 +41,10 @@ pub struct Tokenizer {
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
-        // Both patterns are ASCII-only, so byte regexes without Unicode tables match exactly
-        // what Python's do, and every match boundary is a character boundary.
-        let html_tag = Regex::new(r"(?-u)<[^>]*>").expect("constant pattern");
-        let emoticon = Regex::new(r"(?-u)(?::|;|=)(?:-)?(?:\)|\(|D|P)").expect("constant pattern");
+        // Neither pattern needs Unicode classes, so the small regex-lite engine matches
+        // exactly what Python's `re` does; `[^>]` matches any character but `>`, newlines too.
+        let html_tag = Regex::new(r"<[^>]*>").expect("constant pattern");
+        let emoticon = Regex::new(r"(?::|;|=)(?:-)?(?:\)|\(|D|P)").expect("constant pattern");
         Tokenizer {
             drop_stop_words: config.drop_stop_words,
             ngram_range: config.ngram_range,
@@ -59,7 +59,7 @@ impl Tokenizer {
         let lower = python_lower(text);
         let mut stripped = String::with_capacity(lower.len());
         let mut kept_from = 0;
-        for tag in self.html_tag.find_iter(lower.as_bytes()) {
+        for tag in self.html_tag.find_iter(&lower) {
             stripped.push_str(&lower[kept_from..tag.start()]);
             kept_from = tag.end();
         }
@@ -78,11 +78,11 @@ impl Tokenizer {
         }
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
         // can fuse with a last word: "nice :) film" yields the token "film:)".
-        for (n, emoticon) in self.emoticon.find_iter(stripped.as_bytes()).enumerate() {
+        for (n, emoticon) in self.emoticon.find_iter(&stripped).enumerate() {
             if n > 0 {
                 normalized.push(' ');
             }
-            normalized.extend(stripped[emoticon.range()].chars().filter(|&c| c != '-'));
+            normalized.extend(emoticon.as_str().chars().filter(|&c| c != '-'));
         }
 
         let mut spans = Vec::new();
