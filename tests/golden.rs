@@ -1,31 +1,16 @@
 //! The engine against scikit-learn: fixtures written by `tests/golden/make_golden.py`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use movieclassifier::{Classifier, Config, Label};
+mod common;
+
+use common::{labels, numbers, texts};
+use movieclassifier::{Classifier, Config};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_str().expect("string").to_owned())
-        .collect()
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
 }
 
 fn columns(value: &Value) -> Vec<u32> {
@@ -36,8 +21,9 @@ fn assert_row(classifier: &Classifier, text: &str, indices: &Value, values: &Val
     let row = classifier.vectorize(text);
     assert_eq!(row.indices, columns(indices), "columns of {text:.80?}");
     for (rust, python) in row.values.iter().zip(numbers(values)) {
-        assert!(
-            (rust - python).abs() <= 1e-12,
+        assert_eq!(
+            rust.to_bits(),
+            python.to_bits(),
             "{rust} != {python} in {text:.80?}"
         );
     }
@@ -56,7 +42,7 @@ fn tokens_and_features_match_scikit_learn() {
             .iter()
             .map(str::to_owned)
             .collect();
-        assert_eq!(tokens, strings(&case["tokens"]), "tokens of {text:.80?}");
+        assert_eq!(tokens, texts(&case["tokens"]), "tokens of {text:.80?}");
         assert_row(&classifier, text, &case["indices"], &case["values"]);
     }
 }
@@ -86,13 +72,8 @@ fn partial_fit_matches_scikit_learn() {
         .iter()
         .enumerate()
     {
-        let texts = strings(&batch["texts"]);
-        let labels: Vec<Label> = numbers(&batch["labels"])
-            .into_iter()
-            .map(|y| Label::from_digit(y as u8).expect("0 or 1"))
-            .collect();
         classifier
-            .partial_fit(&texts, &labels)
+            .partial_fit(&texts(&batch["texts"]), &labels(&batch["labels"]))
             .expect("valid batch");
 
         let learner = classifier.learner();
@@ -102,27 +83,30 @@ fn partial_fit_matches_scikit_learn() {
         assert_eq!(nonzero, columns(&batch["coef_indices"]), "batch {n}");
         for (&column, python) in nonzero.iter().zip(numbers(&batch["coef_values"])) {
             let rust = learner.weights()[column as usize];
-            assert!(
-                (rust - python).abs() <= 1e-9,
-                "batch {n}, column {column}: {rust} != {python}"
+            // Bit for bit: the same operations in the same order as `_plain_sgd`.
+            assert_eq!(
+                rust.to_bits(),
+                python.to_bits(),
+                "batch {n}, column {column}"
             );
         }
         let intercept = batch["intercept"].as_f64().expect("intercept");
-        assert!(
-            (learner.intercept() - intercept).abs() <= 1e-9,
+        assert_eq!(
+            learner.intercept().to_bits(),
+            intercept.to_bits(),
             "batch {n} intercept"
         );
         assert_eq!(learner.t(), batch["t"].as_f64().expect("t"), "batch {n} t_");
     }
 
     let predict = &golden["predict"];
-    for (text, python) in strings(&predict["texts"])
+    for (text, python) in texts(&predict["texts"])
         .iter()
         .zip(numbers(&predict["proba"]))
     {
         let rust = classifier.predict_proba(text);
         assert!(
-            (rust - python).abs() <= 1e-9,
+            (rust - python).abs() <= 1e-15,
             "{rust} != {python} for {text:.80?}"
         );
     }

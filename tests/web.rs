@@ -2,8 +2,11 @@
 //! training run as `tests/golden.rs`, so the wasm32 build is held to scikit-learn too.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{labels, numbers, texts};
 use movieclassifier::model::ModelError;
-use movieclassifier::{Classifier, Config, Label};
+use movieclassifier::{Classifier, Config};
 use serde_json::Value;
 use wasm_bindgen_test::*;
 
@@ -11,34 +14,12 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const SGD_GOLDEN: &str = include_str!("golden/sgd.json");
 
-fn texts(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_str().expect("string"))
-        .collect()
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
-}
-
 fn trained() -> (Classifier, Value) {
     let golden: Value = serde_json::from_str(SGD_GOLDEN).expect("fixture");
     let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
     for batch in golden["batches"].as_array().expect("batches") {
-        let labels: Vec<Label> = numbers(&batch["labels"])
-            .into_iter()
-            .map(|y| Label::from_digit(y as u8).expect("0 or 1"))
-            .collect();
         classifier
-            .partial_fit(&texts(&batch["texts"]), &labels)
+            .partial_fit(&texts(&batch["texts"]), &labels(&batch["labels"]))
             .expect("valid batch");
     }
     (classifier, golden)
