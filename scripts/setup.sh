@@ -17,7 +17,6 @@ fi
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 [ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
-command -v wasm-opt >/dev/null || packages+=(binaryen)
 if [ ${#packages[@]} -gt 0 ]; then
     step "installing ${packages[*]} from Debian"
     sudo=""
