@@ -26,9 +26,6 @@ pub const MAGIC: [u8; 8] = *b"MOVIECLF";
 /// The version of the layout and of [`Model`] this library writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
 
-/// Conventional file extension.
-pub const EXTENSION: &str = "postcard";
-
 const HEADER_LEN: usize = MAGIC.len() + 2 + 8;
 const CHECKSUM_LEN: usize = 4;
 

@@ -22,8 +22,6 @@ use std::collections::HashSet;
 
 use crate::config::TokenizerConfig;
 
-pub use python_unicode::UNICODE_VERSION;
-
 /// NLTK's English stop-word list, in NLTK's order: the one copy in this repository.
 const STOP_WORDS: &str = include_str!("tokenize/stop_words.txt");
 
