@@ -6,12 +6,41 @@ use crate::model::{Model, ModelError, Provenance, SparseWeights};
 use crate::tokenize::{Tokenizer, Tokens};
 use crate::vectorize::{HashingVectorizer, SparseRow};
 
-/// A sentiment classifier: the tokenizer, vectorizer and learner of one [`Config`].
+/// Text to feature rows: the tokenizer and vectorizer of one [`Config`], without the weights,
+/// so that a trainer can run it on other threads while the learner works.
+#[derive(Clone, Debug)]
+pub struct Featurizer {
+    tokenizer: Tokenizer,
+    vectorizer: HashingVectorizer,
+}
+
+impl Featurizer {
+    pub fn new(config: &Config) -> Self {
+        Featurizer {
+            tokenizer: Tokenizer::new(&config.tokenizer),
+            vectorizer: HashingVectorizer::new(config.n_features),
+        }
+    }
+
+    pub fn tokenize(&self, text: &str) -> Tokens {
+        self.tokenizer.tokenize(text)
+    }
+
+    pub fn vectorizer(&self) -> &HashingVectorizer {
+        &self.vectorizer
+    }
+
+    /// `vect.transform([text])`.
+    pub fn vectorize(&self, text: &str) -> SparseRow {
+        self.vectorizer.transform(&self.tokenizer.tokenize(text))
+    }
+}
+
+/// A sentiment classifier: the featurizer and learner of one [`Config`].
 #[derive(Clone, Debug)]
 pub struct Classifier {
     config: Config,
-    tokenizer: Tokenizer,
-    vectorizer: HashingVectorizer,
+    featurizer: Featurizer,
     learner: SgdClassifier,
     provenance: Provenance,
 }
@@ -47,8 +76,7 @@ impl Classifier {
 
     fn assemble(config: Config, learner: SgdClassifier, provenance: Provenance) -> Self {
         Classifier {
-            tokenizer: Tokenizer::new(&config.tokenizer),
-            vectorizer: HashingVectorizer::new(config.n_features),
+            featurizer: Featurizer::new(&config),
             config,
             learner,
             provenance,
@@ -86,17 +114,21 @@ impl Classifier {
         &mut self.provenance
     }
 
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
     pub fn tokenize(&self, text: &str) -> Tokens {
-        self.tokenizer.tokenize(text)
+        self.featurizer.tokenize(text)
     }
 
     pub fn vectorizer(&self) -> &HashingVectorizer {
-        &self.vectorizer
+        self.featurizer.vectorizer()
     }
 
     /// `vect.transform([text])`.
     pub fn vectorize(&self, text: &str) -> SparseRow {
-        self.vectorizer.transform(&self.tokenizer.tokenize(text))
+        self.featurizer.vectorize(text)
     }
 
     /// The probability that `text` is a positive review.

@@ -20,6 +20,6 @@ pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use classifier::{Classifier, Prediction};
+pub use classifier::{Classifier, Featurizer, Prediction};
 pub use config::{Config, ConfigError, LearnerConfig, TokenizerConfig};
 pub use learn::Label;

@@ -14,8 +14,7 @@ mod python_unicode;
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-
-use regex::bytes::Regex;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::TokenizerConfig;
 
@@ -30,67 +29,89 @@ pub fn stop_words() -> impl Iterator<Item = &'static str> {
 }
 
 /// Splits review text into the notebook's tokens.
+///
+/// The notebook's two regular expressions (`<[^>]*>` and `(?::|;|=)(?:-)?(?:\)|\(|D|P)`) are
+/// ASCII-only and need no backtracking, so they are matched by hand: a general regex engine
+/// spent most of the training time on them.
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
     drop_stop_words: bool,
     ngram_range: (u8, u8),
-    stop_words: HashSet<&'static str>,
-    html_tag: Regex,
-    emoticon: Regex,
+    /// Hashed with FNV-1a: SipHash and binary search both cost more than the rest of
+    /// tokenizing. The words are public, so hash flooding is no concern.
+    stop_words: HashSet<&'static str, BuildHasherDefault<Fnv1a>>,
+    /// Longer tokens cannot be stop words and skip the lookup.
+    longest_stop_word: usize,
 }
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
-        // Both patterns are ASCII-only, so byte regexes without Unicode tables match exactly
-        // what Python's do, and every match boundary is a character boundary.
-        let html_tag = Regex::new(r"(?-u)<[^>]*>").expect("constant pattern");
-        let emoticon = Regex::new(r"(?-u)(?::|;|=)(?:-)?(?:\)|\(|D|P)").expect("constant pattern");
         Tokenizer {
             drop_stop_words: config.drop_stop_words,
             ngram_range: config.ngram_range,
             stop_words: stop_words().collect(),
-            html_tag,
-            emoticon,
+            longest_stop_word: stop_words().map(str::len).max().unwrap_or(0),
         }
     }
 
     /// The notebook's `tokenizer(text.lower())`.
     pub fn tokenize(&self, text: &str) -> Tokens {
         let lower = python_lower(text);
-        let mut stripped = String::with_capacity(lower.len());
-        let mut kept_from = 0;
-        for tag in self.html_tag.find_iter(lower.as_bytes()) {
-            stripped.push_str(&lower[kept_from..tag.start()]);
-            kept_from = tag.end();
-        }
-        stripped.push_str(&lower[kept_from..]);
+        let stripped = strip_html_tags(&lower);
 
+        // Runs of word characters are copied whole and each run of other characters becomes
+        // one space, as `re.sub('[\W]+', ' ', text)` does.
         let mut normalized = String::with_capacity(stripped.len() + 8);
-        let mut in_separator = false;
-        for c in stripped.chars() {
-            if is_word(c) {
-                normalized.push(c);
-                in_separator = false;
-            } else if !in_separator {
-                normalized.push(' ');
-                in_separator = true;
+        let mut run_start = None;
+        let bytes = stripped.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let (word, width) = if bytes[at].is_ascii() {
+                (is_ascii_word(bytes[at]), 1)
+            } else {
+                match stripped[at..].chars().next() {
+                    Some(c) => (is_word(c), c.len_utf8()),
+                    None => break,
+                }
+            };
+            let here = at;
+            at += width;
+            if word {
+                run_start.get_or_insert(here);
+                continue;
             }
+            if let Some(start) = run_start.take() {
+                normalized.push_str(&stripped[start..here]);
+            }
+            if !normalized.ends_with(' ') {
+                normalized.push(' ');
+            }
+        }
+        if let Some(start) = run_start {
+            normalized.push_str(&stripped[start..]);
         }
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
         // can fuse with a last word: "nice :) film" yields the token "film:)".
-        for (n, emoticon) in self.emoticon.find_iter(stripped.as_bytes()).enumerate() {
+        for (n, emoticon) in emoticons(stripped.as_bytes()).enumerate() {
             if n > 0 {
                 normalized.push(' ');
             }
-            normalized.extend(stripped[emoticon.range()].chars().filter(|&c| c != '-'));
+            normalized.extend(
+                emoticon
+                    .iter()
+                    .filter(|&&b| b != b'-')
+                    .map(|&b| char::from(b)),
+            );
         }
 
-        let mut spans = Vec::new();
+        let mut spans = Vec::with_capacity(normalized.len() / 6);
         let mut start = 0;
-        for piece in normalized.split(' ') {
-            let end = start + piece.len();
-            let stop_word = self.drop_stop_words && self.stop_words.contains(piece);
-            if !piece.is_empty() && !stop_word {
+        for (end, _) in normalized
+            .match_indices(' ')
+            .chain([(normalized.len(), "")])
+        {
+            let piece = &normalized[start..end];
+            if !piece.is_empty() && !(self.drop_stop_words && self.is_stop_word(piece)) {
                 spans.push((start, end));
             }
             start = end + 1;
@@ -101,6 +122,75 @@ impl Tokenizer {
             ngram_range: self.ngram_range,
         }
     }
+
+    fn is_stop_word(&self, word: &str) -> bool {
+        word.len() <= self.longest_stop_word && self.stop_words.contains(word)
+    }
+}
+
+/// The 32-bit FNV-1a hash, for the stop-word set.
+#[derive(Clone, Copy, Debug)]
+struct Fnv1a(u32);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0x811c_9dc5)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        u64::from(self.0)
+    }
+}
+
+/// `re.sub('<[^>]*>', '', text)`: each `<` up to the first `>` after it goes; a `<` with no
+/// `>` after it stays, and so does everything after it.
+fn strip_html_tags(text: &str) -> String {
+    let mut stripped = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        stripped.push_str(&rest[..open]);
+        rest = &rest[open + close + 1..];
+    }
+    stripped.push_str(rest);
+    stripped
+}
+
+/// `re.findall('(?::|;|=)(?:-)?(?:\)|\(|D|P)', text)`: leftmost, non-overlapping, the
+/// optional nose taken when it leads to a match.
+fn emoticons(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let is_eyes = |b: u8| matches!(b, b':' | b';' | b'=');
+    let is_mouth = |b: Option<&u8>| matches!(b, Some(b')' | b'(' | b'D' | b'P'));
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() {
+            let start = at;
+            at += 1;
+            if !is_eyes(text[start]) {
+                continue;
+            }
+            let len = if text.get(start + 1) == Some(&b'-') && is_mouth(text.get(start + 2)) {
+                3
+            } else if is_mouth(text.get(start + 1)) {
+                2
+            } else {
+                continue;
+            };
+            at = start + len;
+            return Some(&text[start..at]);
+        }
+        None
+    })
 }
 
 /// The tokens of one text, and the n-gram terms built from them.
@@ -162,6 +252,9 @@ impl Tokens {
 
 /// CPython's `str.lower()`.
 pub fn python_lower(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         if c.is_ascii() {
@@ -207,10 +300,14 @@ fn lower_char(c: char) -> char {
 /// Python's `re` word character for `str` patterns: `isalnum()` or `_`.
 pub fn is_word(c: char) -> bool {
     if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
+        is_ascii_word(c as u8)
     } else {
         in_table(&python_unicode::WORD, c)
     }
+}
+
+fn is_ascii_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 fn in_table(ranges: &[(u32, u32)], c: char) -> bool {
@@ -251,6 +348,13 @@ mod tests {
         assert_eq!(tokens("nice :) film"), ["nice", "film:)"]);
         assert_eq!(tokens("nice :) film :-("), ["nice", "film", ":)", ":("]);
         assert_eq!(tokens("bad :D"), ["bad"]);
+    }
+
+    #[test]
+    fn tags_and_emoticons_follow_the_notebooks_patterns() {
+        assert_eq!(strip_html_tags("a<b <c>d>e<f"), "ad>e<f");
+        let found: Vec<&[u8]> = emoticons(b":-) ;( =-x :-:P =D;-(").collect();
+        assert_eq!(found, [&b":-)"[..], b";(", b":P", b"=D", b";-("]);
     }
 
     #[test]

@@ -358,7 +358,7 @@ fn run_tokenize(args: &TokenizeArgs) -> Result<()> {
     let source = args.input.open()?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    for item in source.rows {
+    for item in source.chunks.into_iter().flatten() {
         match item? {
             Ok(example) => {
                 let tokens = classifier.tokenize(&example.text);

@@ -5,16 +5,22 @@
 //! every row waits in a window of N vectorised rows before it is learned; whatever is left in
 //! the window at the end is the test set. Memory is that window plus one batch, whatever the
 //! size of the input.
+//!
+//! Turning text into feature rows costs more than learning from them, so it runs on a thread
+//! of its own between the reader and the learner; rows still reach the learner in input
+//! order, so the result is the same as doing everything in one thread.
 
 use std::collections::VecDeque;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use movieclassifier::vectorize::SparseRow;
-use movieclassifier::{Classifier, Label};
+use movieclassifier::{Classifier, Featurizer, Label};
 use serde::Serialize;
 
-use crate::data::{BadRow, Source};
+use crate::data::{BadRow, Item, Place, Source, CHUNKS_IN_FLIGHT};
 use crate::metrics::{Scores, Summary};
 use crate::progress::Progress;
 
@@ -70,6 +76,43 @@ impl Intake {
     }
 }
 
+/// A usable row, vectorised.
+struct Featured {
+    row: SparseRow,
+    label: Label,
+    place: Place,
+    repaired: bool,
+}
+
+type FeaturedItem = Result<std::result::Result<Featured, BadRow>>;
+
+/// Vectorises the source's rows on a thread of its own, keeping their order and passing bad
+/// rows and fatal errors through untouched.
+fn featurize(chunks: Receiver<Vec<Item>>, featurizer: Featurizer) -> Receiver<Vec<FeaturedItem>> {
+    let (sender, featured) = sync_channel(CHUNKS_IN_FLIGHT);
+    thread::spawn(move || {
+        for chunk in chunks {
+            let chunk = chunk
+                .into_iter()
+                .map(|item| {
+                    item.map(|row| {
+                        row.map(|example| Featured {
+                            row: featurizer.vectorize(&example.text),
+                            label: example.label,
+                            place: example.place,
+                            repaired: example.repaired,
+                        })
+                    })
+                })
+                .collect();
+            if sender.send(chunk).is_err() {
+                return;
+            }
+        }
+    });
+    featured
+}
+
 #[derive(Debug, Serialize)]
 pub struct Outcome {
     pub rows_trained: u64,
@@ -89,7 +132,8 @@ pub fn train(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result
     let mut batch_labels = Vec::with_capacity(plan.batch_size);
     let (mut rows_trained, mut batches) = (0u64, 0u64);
 
-    for item in source.rows {
+    let featured = featurize(source.chunks, classifier.featurizer().clone());
+    for item in featured.into_iter().flatten() {
         intake.rows_read += 1;
         let example = match item? {
             Ok(example) => example,
@@ -104,7 +148,7 @@ pub fn train(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result
             }
             intake.repaired += 1;
         }
-        window.push_back((classifier.vectorize(&example.text), example.label));
+        window.push_back((example.row, example.label));
         if window.len() > plan.test_rows {
             if let Some((row, label)) = window.pop_front() {
                 batch_rows.push(row);
@@ -162,7 +206,7 @@ pub fn evaluate(
     let mut intake = Intake::default();
     let mut scores = Scores::default();
     let mut usable = 0u64;
-    for item in source.rows {
+    for item in source.chunks.into_iter().flatten() {
         intake.rows_read += 1;
         let example = match item? {
             Ok(example) => example,
