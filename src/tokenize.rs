@@ -60,8 +60,10 @@ impl Tokenizer {
         let stripped = strip_html_tags(&lower);
 
         // Runs of word characters are copied whole and each run of other characters becomes
-        // one space, as `re.sub('[\W]+', ' ', text)` does.
+        // one space, as `re.sub('[\W]+', ' ', text)` does; each run is a token, recorded as
+        // it is copied.
         let mut normalized = String::with_capacity(stripped.len() + 8);
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(stripped.len() / 6);
         let mut run_start = None;
         let bytes = stripped.as_bytes();
         let mut at = 0;
@@ -81,14 +83,18 @@ impl Tokenizer {
                 continue;
             }
             if let Some(start) = run_start.take() {
+                let from = normalized.len();
                 normalized.push_str(&stripped[start..here]);
+                spans.push((from, normalized.len()));
             }
             if !normalized.ends_with(' ') {
                 normalized.push(' ');
             }
         }
         if let Some(start) = run_start {
+            let from = normalized.len();
             normalized.push_str(&stripped[start..]);
+            spans.push((from, normalized.len()));
         }
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
         // can fuse with a last word: "nice :) film" yields the token "film:)".
@@ -96,25 +102,20 @@ impl Tokenizer {
             if n > 0 {
                 normalized.push(' ');
             }
+            let from = normalized.len();
             normalized.extend(
                 emoticon
                     .iter()
                     .filter(|&&b| b != b'-')
                     .map(|&b| char::from(b)),
             );
-        }
-
-        let mut spans = Vec::with_capacity(normalized.len() / 6);
-        let mut start = 0;
-        for (end, _) in normalized
-            .match_indices(' ')
-            .chain([(normalized.len(), "")])
-        {
-            let piece = &normalized[start..end];
-            if !piece.is_empty() && !(self.drop_stop_words && self.is_stop_word(piece)) {
-                spans.push((start, end));
+            match spans.last_mut() {
+                Some(last) if n == 0 && last.1 == from => last.1 = normalized.len(),
+                _ => spans.push((from, normalized.len())),
             }
-            start = end + 1;
+        }
+        if self.drop_stop_words {
+            spans.retain(|&(start, end)| !self.is_stop_word(&normalized[start..end]));
         }
         Tokens {
             text: normalized,
