@@ -86,7 +86,7 @@ impl Classifier {
     pub fn to_model(&self) -> Model {
         Model {
             config: self.config.clone(),
-            weights: SparseWeights::from_dense(self.learner.weights()),
+            weights: SparseWeights::from_dense(self.learner.weights(), self.config.precision),
             intercept: self.learner.intercept(),
             t: self.learner.t(),
             provenance: self.provenance.clone(),
@@ -112,6 +112,11 @@ impl Classifier {
 
     pub fn provenance_mut(&mut self) -> &mut Provenance {
         &mut self.provenance
+    }
+
+    /// Keeps only the `keep` weights of largest magnitude (see [`SgdClassifier::keep_largest`]).
+    pub fn keep_largest_weights(&mut self, keep: usize) {
+        self.learner.keep_largest(keep);
     }
 
     pub fn featurizer(&self) -> &Featurizer {

@@ -14,15 +14,38 @@ pub struct Config {
     /// Columns of the hashed feature space (`HashingVectorizer(n_features=...)`).
     pub n_features: u32,
     pub learner: LearnerConfig,
+    pub precision: WeightPrecision,
 }
 
 /// How text becomes tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenizerConfig {
-    /// Drop the NLTK English stop words, as the notebook's tokenizer does.
-    pub drop_stop_words: bool,
+    /// Which words are dropped before n-grams are made.
+    pub stop_words: StopWords,
     /// Smallest and largest n-gram of words (`HashingVectorizer(ngram_range=...)`).
     pub ngram_range: (u8, u8),
+}
+
+/// The words a tokenizer drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopWords {
+    /// Keep every word.
+    None,
+    /// NLTK's English list, as the notebook's tokenizer drops it.
+    Nltk,
+    /// NLTK's list without its negations ("no", "nor", "not" and the stems of its "n't"
+    /// forms, such as "didn"): they carry sentiment, above all in bigrams like "not good".
+    NltkKeepingNegations,
+}
+
+/// How a model file stores its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeightPrecision {
+    /// Exactly, as 64-bit floats: what the bit-exact `seed` model needs.
+    F64,
+    /// As 16-bit integers times one scale (the largest magnitude / 32767): a quarter of the
+    /// size, and fine enough that one taught example still moves the weights it touches.
+    Scaled16,
 }
 
 /// Settings of `SGDClassifier(loss='log_loss', penalty='l2', learning_rate='optimal')`.
@@ -40,7 +63,7 @@ impl Config {
     pub const fn notebook() -> Self {
         Config {
             tokenizer: TokenizerConfig {
-                drop_stop_words: true,
+                stop_words: StopWords::Nltk,
                 ngram_range: (1, 1),
             },
             n_features: 1 << 21,
@@ -48,6 +71,7 @@ impl Config {
                 alpha: 0.0001,
                 random_state: 1,
             },
+            precision: WeightPrecision::F64,
         }
     }
 }

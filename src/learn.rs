@@ -124,6 +124,28 @@ impl SgdClassifier {
         self.t
     }
 
+    /// Zeroes all but the `keep` weights of largest magnitude (ties broken by column), to make
+    /// a smaller model file; learning afterwards may use any column again.
+    pub fn keep_largest(&mut self, keep: usize) {
+        let mut nonzero: Vec<usize> = (0..self.weights.len())
+            .filter(|&column| self.weights[column] != 0.0)
+            .collect();
+        if nonzero.len() <= keep {
+            return;
+        }
+        let weights = &self.weights;
+        let larger_first = |a: &usize, b: &usize| {
+            weights[*b]
+                .abs()
+                .total_cmp(&weights[*a].abs())
+                .then(a.cmp(b))
+        };
+        nonzero.select_nth_unstable_by(keep, larger_first);
+        for &column in &nonzero[keep..] {
+            self.weights[column] = 0.0;
+        }
+    }
+
     /// `decision_function` for one row.
     pub fn decision_function(&self, row: &SparseRow) -> f64 {
         let dot: f64 = row
@@ -337,6 +359,18 @@ mod tests {
         assert!(learner.predict_proba(&good) > 0.5);
         assert!(learner.predict_proba(&bad) < 0.5);
         assert_eq!(learner.t(), 3.0);
+    }
+
+    #[test]
+    fn pruning_keeps_the_largest_weights() {
+        let config = LearnerConfig {
+            alpha: 0.0001,
+            random_state: 1,
+        };
+        let mut learner =
+            SgdClassifier::from_state(config, vec![0.5, -2.0, 0.0, 1.0, -0.1], 0.0, 1.0);
+        learner.keep_largest(2);
+        assert_eq!(learner.weights(), [0.0, -2.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]

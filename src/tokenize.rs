@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::config::TokenizerConfig;
+use crate::config::{StopWords, TokenizerConfig};
 
 pub use python_unicode::UNICODE_VERSION;
 
@@ -28,6 +28,13 @@ pub fn stop_words() -> impl Iterator<Item = &'static str> {
     STOP_WORDS.lines()
 }
 
+/// Whether an NLTK stop word is a negation: "no", "nor", "not", or a stem that the list also
+/// holds in its "n't" form ("didn" beside "didn't"), which is how "didn't" reaches the tokens.
+pub fn is_negation(word: &str) -> bool {
+    matches!(word, "no" | "nor" | "not")
+        || stop_words().any(|stop| stop.strip_suffix("'t") == Some(word))
+}
+
 /// Splits review text into the notebook's tokens.
 ///
 /// The notebook's two regular expressions (`<[^>]*>` and `(?::|;|=)(?:-)?(?:\)|\(|D|P)`) are
@@ -35,7 +42,6 @@ pub fn stop_words() -> impl Iterator<Item = &'static str> {
 /// spent most of the training time on them.
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
-    drop_stop_words: bool,
     ngram_range: (u8, u8),
     /// Hashed with FNV-1a: SipHash and binary search both cost more than the rest of
     /// tokenizing. The words are public, so hash flooding is no concern.
@@ -46,11 +52,17 @@ pub struct Tokenizer {
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
+        let dropped: HashSet<&'static str, BuildHasherDefault<Fnv1a>> = match config.stop_words {
+            StopWords::None => HashSet::default(),
+            StopWords::Nltk => stop_words().collect(),
+            StopWords::NltkKeepingNegations => {
+                stop_words().filter(|word| !is_negation(word)).collect()
+            }
+        };
         Tokenizer {
-            drop_stop_words: config.drop_stop_words,
             ngram_range: config.ngram_range,
-            stop_words: stop_words().collect(),
-            longest_stop_word: stop_words().map(str::len).max().unwrap_or(0),
+            longest_stop_word: dropped.iter().map(|word| word.len()).max().unwrap_or(0),
+            stop_words: dropped,
         }
     }
 
@@ -114,7 +126,7 @@ impl Tokenizer {
                 _ => spans.push((from, normalized.len())),
             }
         }
-        if self.drop_stop_words {
+        if !self.stop_words.is_empty() {
             spans.retain(|&(start, end)| !self.is_stop_word(&normalized[start..end]));
         }
         Tokens {
@@ -372,9 +384,20 @@ mod tests {
     }
 
     #[test]
+    fn negations_can_be_kept() {
+        let tokenizer = Tokenizer::new(&TokenizerConfig {
+            stop_words: StopWords::NltkKeepingNegations,
+            ngram_range: (1, 1),
+        });
+        let tokens = tokenizer.tokenize("It is not good, I didn't like it");
+        let words: Vec<&str> = tokens.iter().collect();
+        assert_eq!(words, ["not", "good", "didn", "like"]);
+    }
+
+    #[test]
     fn bigrams_follow_unigrams() {
         let tokenizer = Tokenizer::new(&TokenizerConfig {
-            drop_stop_words: true,
+            stop_words: StopWords::Nltk,
             ngram_range: (1, 2),
         });
         let terms = tokenizer.tokenize("a great great film").terms();

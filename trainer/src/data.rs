@@ -460,6 +460,64 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_repaired_not_dropped() {
+        let dir = std::env::temp_dir().join(format!("trainer-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("latin1.csv");
+        std::fs::write(
+            &path,
+            b"review,sentiment
+na\xefve but fun,1\n"
+                .as_slice(),
+        )
+        .expect("write fixture");
+        let columns = Columns {
+            text: "review".into(),
+            label: "sentiment".into(),
+        };
+        let rows: Vec<Row> = open(&path, &columns)
+            .expect("opens")
+            .chunks
+            .into_iter()
+            .flatten()
+            .map(|r| r.expect("not fatal"))
+            .collect();
+        let example = rows[0].as_ref().expect("usable row");
+        assert!(example.repaired);
+        assert_eq!(example.text, "na\u{fffd}ve but fun");
+    }
+
+    #[test]
+    fn unusable_inputs_are_named_in_one_line() {
+        let columns = Columns {
+            text: "review".into(),
+            label: "sentiment".into(),
+        };
+        let message = |path: &Path| {
+            let err = open(path, &columns).err().expect("refused");
+            format!("{err:#}")
+        };
+        let missing = message(Path::new("/nonexistent/reviews.csv"));
+        assert!(
+            missing.starts_with("cannot read /nonexistent/reviews.csv"),
+            "{missing}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("trainer-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let folder = message(&dir);
+        assert!(folder.contains("without the aclImdb layout"), "{folder}");
+
+        let binary = dir.join("model.bin");
+        std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1]).expect("write fixture");
+        let not_csv = message(&binary);
+        assert!(not_csv.contains("no `review` column"), "{not_csv}");
+        for text in [missing, folder, not_csv] {
+            assert!(!text.contains('\n'), "{text}");
+        }
+    }
+
+    #[test]
     fn a_missing_column_is_named() {
         let dir = std::env::temp_dir();
         let path = dir.join(format!("trainer-cols-{}.csv", std::process::id()));

@@ -30,6 +30,8 @@ const BAD_ROWS_NAMED: usize = 5;
 pub struct Plan {
     pub batch_size: usize,
     pub test_rows: usize,
+    /// Passes over the training rows; each pass after the first reads the input again.
+    pub passes: u32,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -115,22 +117,78 @@ fn featurize(chunks: Receiver<Vec<Item>>, featurizer: Featurizer) -> Receiver<Ve
 
 #[derive(Debug, Serialize)]
 pub struct Outcome {
+    /// Distinct rows learned from (each pass learns them again).
     pub rows_trained: u64,
+    pub passes: u32,
     pub batches: u64,
     pub seconds: f64,
     pub intake: Intake,
-    pub held_out: Summary,
+    /// The last rows of the input, never learned from, for scoring the finished model.
+    #[serde(skip)]
+    pub held_out_rows: Vec<(SparseRow, Label)>,
 }
 
-/// Trains `classifier` on `source` by the plan.
-pub fn train(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result<Outcome> {
+/// Scores a classifier on vectorised rows.
+pub fn score_rows(classifier: &Classifier, rows: &[(SparseRow, Label)]) -> Summary {
+    let mut scores = Scores::default();
+    for (row, label) in rows {
+        scores.push(classifier.learner().predict_proba(row), *label);
+    }
+    scores.summary()
+}
+
+/// Learns from batches as they fill up.
+struct Batcher {
+    rows: Vec<SparseRow>,
+    labels: Vec<Label>,
+    size: usize,
+    batches: u64,
+}
+
+impl Batcher {
+    fn new(size: usize) -> Self {
+        Batcher {
+            rows: Vec::with_capacity(size),
+            labels: Vec::with_capacity(size),
+            size,
+            batches: 0,
+        }
+    }
+
+    fn push(&mut self, classifier: &mut Classifier, row: SparseRow, label: Label) -> Result<()> {
+        self.rows.push(row);
+        self.labels.push(label);
+        if self.rows.len() == self.size {
+            self.flush(classifier)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, classifier: &mut Classifier) -> Result<()> {
+        if !self.rows.is_empty() {
+            classifier.partial_fit_rows(&self.rows, &self.labels)?;
+            self.batches += 1;
+            self.rows.clear();
+            self.labels.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Trains `classifier` on `source` by the plan; `reopen` reads the input again for each pass
+/// after the first.
+pub fn train(
+    classifier: &mut Classifier,
+    source: Source,
+    reopen: impl Fn() -> Result<Source>,
+    plan: &Plan,
+) -> Result<Outcome> {
     let started = Instant::now();
     let mut progress = Progress::new(source.total_bytes, plan.quiet);
     let mut intake = Intake::default();
     let mut window: VecDeque<(SparseRow, Label)> = VecDeque::with_capacity(plan.test_rows + 1);
-    let mut batch_rows = Vec::with_capacity(plan.batch_size);
-    let mut batch_labels = Vec::with_capacity(plan.batch_size);
-    let (mut rows_trained, mut batches) = (0u64, 0u64);
+    let mut batcher = Batcher::new(plan.batch_size);
+    let mut rows_trained = 0u64;
 
     let featured = featurize(source.chunks, classifier.featurizer().clone());
     for item in featured.into_iter().flatten() {
@@ -151,26 +209,15 @@ pub fn train(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result
         window.push_back((example.row, example.label));
         if window.len() > plan.test_rows {
             if let Some((row, label)) = window.pop_front() {
-                batch_rows.push(row);
-                batch_labels.push(label);
+                batcher.push(classifier, row, label)?;
+                rows_trained += 1;
             }
-        }
-        if batch_rows.len() == plan.batch_size {
-            classifier.partial_fit_rows(&batch_rows, &batch_labels)?;
-            rows_trained += batch_rows.len() as u64;
-            batches += 1;
-            batch_rows.clear();
-            batch_labels.clear();
         }
         if intake.rows_read % 256 == 0 {
             progress.update(source.bytes_read.get(), intake.rows_read);
         }
     }
-    if !batch_rows.is_empty() {
-        classifier.partial_fit_rows(&batch_rows, &batch_labels)?;
-        rows_trained += batch_rows.len() as u64;
-        batches += 1;
-    }
+    batcher.flush(classifier)?;
     progress.finish();
     if rows_trained == 0 {
         bail!(
@@ -179,18 +226,32 @@ pub fn train(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result
             plan.test_rows
         );
     }
-    let seconds = started.elapsed().as_secs_f64();
 
-    let mut scores = Scores::default();
-    for (row, label) in &window {
-        scores.push(classifier.learner().predict_proba(row), *label);
+    // Later passes learn the same usable rows in the same order: the first `rows_trained`
+    // of them. Bad rows were counted in the first pass.
+    for _ in 1..plan.passes {
+        let source = reopen()?;
+        let mut learned = 0u64;
+        let featured = featurize(source.chunks, classifier.featurizer().clone());
+        for item in featured.into_iter().flatten() {
+            if learned == rows_trained {
+                break;
+            }
+            if let Ok(example) = item? {
+                batcher.push(classifier, example.row, example.label)?;
+                learned += 1;
+            }
+        }
+        batcher.flush(classifier)?;
     }
+
     Ok(Outcome {
         rows_trained,
-        batches,
-        seconds,
+        passes: plan.passes,
+        batches: batcher.batches,
+        seconds: started.elapsed().as_secs_f64(),
         intake,
-        held_out: scores.summary(),
+        held_out_rows: window.into(),
     })
 }
 
@@ -230,4 +291,83 @@ pub fn evaluate(
     }
     progress.finish();
     Ok((scores.summary(), intake))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{open, Columns};
+    use movieclassifier::Config;
+
+    fn fixture(name: &str, csv: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("trainer-train-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, csv).expect("write fixture");
+        path
+    }
+
+    fn columns() -> Columns {
+        Columns {
+            text: "review".into(),
+            label: "sentiment".into(),
+        }
+    }
+
+    fn plan(strict: bool, passes: u32) -> Plan {
+        Plan {
+            batch_size: 2,
+            test_rows: 1,
+            passes,
+            strict,
+            quiet: true,
+        }
+    }
+
+    const MIXED: &str = "review,sentiment\ngreat film,1\nawful,maybe\ndull film,0\n\
+                         ,1\nlovely,1\nboring,0\n";
+
+    #[test]
+    fn bad_rows_are_skipped_counted_and_named() {
+        let path = fixture("mixed.csv", MIXED);
+        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+        let source = open(&path, &columns()).expect("opens");
+        let outcome = train(
+            &mut classifier,
+            source,
+            || open(&path, &columns()),
+            &plan(false, 2),
+        )
+        .expect("trains");
+        assert_eq!(outcome.intake.rows_read, 6);
+        assert_eq!(outcome.intake.skipped, 2);
+        assert!(outcome.intake.first_skipped[0].starts_with("line 3: label `maybe`"));
+        assert_eq!(
+            outcome.intake.first_skipped[1],
+            "line 5: the review text is empty"
+        );
+        assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (3, 1));
+        // Two passes over three rows in batches of two.
+        assert_eq!(outcome.batches, 4);
+        assert_eq!(classifier.learner().t(), 7.0);
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_bad_row() {
+        let path = fixture("strict.csv", MIXED);
+        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+        let source = open(&path, &columns()).expect("opens");
+        let err = train(
+            &mut classifier,
+            source,
+            || open(&path, &columns()),
+            &plan(true, 1),
+        )
+        .err()
+        .expect("stops");
+        assert!(
+            err.to_string().starts_with("line 3: label `maybe`"),
+            "{err}"
+        );
+    }
 }
