@@ -363,8 +363,7 @@ mod tests {
             || open(&path, &columns()),
             &plan(true, 1),
         )
-        .err()
-        .expect("stops");
+        .expect_err("stops");
         assert!(
             err.to_string().starts_with("line 3: label `maybe`"),
             "{err}"
