@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Ten copies of the rows under one header.
 {
-    gzip -dc "$data" | head -n 1
+    gzip -dc "$data" | sed -n 1p
     for _ in $(seq 10); do gzip -dc "$data" | tail -n +2; done
 } | gzip -1 > "$work/movie_data_10x.csv.gz"
 

@@ -114,6 +114,11 @@ impl Classifier {
         &mut self.provenance
     }
 
+    /// Replaces the weights and intercept (see [`SgdClassifier::set_weights`]).
+    pub fn set_weights(&mut self, weights: Vec<f64>, intercept: f64) -> Result<(), LearnError> {
+        self.learner.set_weights(weights, intercept)
+    }
+
     /// Keeps only the `keep` weights of largest magnitude (see [`SgdClassifier::keep_largest`]).
     pub fn keep_largest_weights(&mut self, keep: usize) {
         self.learner.keep_largest(keep);

@@ -124,6 +124,23 @@ impl SgdClassifier {
         self.t
     }
 
+    /// Replaces the weights and intercept, keeping `t`: for a trainer that averages the
+    /// weights of several steps. Refused, changing nothing, when the length differs.
+    pub fn set_weights(&mut self, weights: Vec<f64>, intercept: f64) -> Result<(), LearnError> {
+        if weights.len() != self.weights.len() {
+            return Err(LearnError::LengthMismatch {
+                rows: weights.len(),
+                labels: self.weights.len(),
+            });
+        }
+        if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
+            return Err(LearnError::NonFinite);
+        }
+        self.weights = weights;
+        self.intercept = intercept;
+        Ok(())
+    }
+
     /// Zeroes all but the `keep` weights of largest magnitude (ties broken by column), to make
     /// a smaller model file; learning afterwards may use any column again.
     pub fn keep_largest(&mut self, keep: usize) {

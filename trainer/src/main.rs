@@ -88,6 +88,8 @@ struct Recipe {
     config: Config,
     batch_size: usize,
     passes: u32,
+    /// Average the weights over the batches of the last N passes (0: no averaging).
+    average_last: u32,
     keep_weights: Option<usize>,
 }
 
@@ -98,6 +100,7 @@ impl Preset {
                 config: Config::notebook(),
                 batch_size: 1000,
                 passes: 1,
+                average_last: 0,
                 keep_weights: None,
             },
             Preset::Default => {
@@ -110,6 +113,7 @@ impl Preset {
                     config,
                     batch_size: 1000,
                     passes: 6,
+                    average_last: 0,
                     keep_weights: Some(150_000),
                 }
             }
@@ -155,6 +159,9 @@ struct Overrides {
     /// Passes over the training rows [default: the preset's].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     passes: Option<u32>,
+    /// Average the weights over the batches of the last N passes [default: the preset's].
+    #[arg(long, value_name = "N")]
+    average_last: Option<u32>,
     /// Keep only the N largest weights [default: the preset's].
     #[arg(long, value_name = "N", conflicts_with = "keep_all_weights")]
     keep_weights: Option<usize>,
@@ -193,6 +200,9 @@ impl Overrides {
         }
         if let Some(passes) = self.passes {
             recipe.passes = passes;
+        }
+        if let Some(average_last) = self.average_last {
+            recipe.average_last = average_last;
         }
         if self.keep_all_weights {
             recipe.keep_weights = None;
@@ -344,6 +354,7 @@ fn run_train(args: &TrainArgs) -> Result<()> {
         batch_size: args.batch_size.map_or(recipe.batch_size, |n| n as usize),
         test_rows: args.test_rows,
         passes: recipe.passes,
+        average_last: recipe.average_last.min(recipe.passes),
         strict: args.input.strict,
         quiet: args.quiet || args.json,
     };
@@ -432,6 +443,7 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
         batch_size: 1,
         test_rows: 0,
         passes: 1,
+        average_last: 0,
         strict: args.input.strict,
         quiet: args.quiet || args.json,
     };

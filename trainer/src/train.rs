@@ -32,6 +32,9 @@ pub struct Plan {
     pub test_rows: usize,
     /// Passes over the training rows; each pass after the first reads the input again.
     pub passes: u32,
+    /// Average the weights after every batch of the last N passes and keep the average
+    /// (0: keep the last weights).
+    pub average_last: u32,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -143,6 +146,34 @@ struct Batcher {
     labels: Vec<Label>,
     size: usize,
     batches: u64,
+    /// When averaging: the sum of the weights and intercepts after each batch, and how many.
+    average: Option<Average>,
+}
+
+/// A running sum of weight vectors, for Polyak averaging at batch granularity: the mean of
+/// the noisy SGD iterates generalises better than the last one.
+struct Average {
+    weights: Vec<f64>,
+    intercept: f64,
+    count: u64,
+}
+
+impl Average {
+    fn add(&mut self, classifier: &Classifier) {
+        let learner = classifier.learner();
+        for (sum, w) in self.weights.iter_mut().zip(learner.weights()) {
+            *sum += w;
+        }
+        self.intercept += learner.intercept();
+        self.count += 1;
+    }
+
+    fn apply(self, classifier: &mut Classifier) -> Result<()> {
+        let count = self.count as f64;
+        let weights = self.weights.into_iter().map(|w| w / count).collect();
+        classifier.set_weights(weights, self.intercept / count)?;
+        Ok(())
+    }
 }
 
 impl Batcher {
@@ -152,7 +183,16 @@ impl Batcher {
             labels: Vec::with_capacity(size),
             size,
             batches: 0,
+            average: None,
         }
+    }
+
+    fn start_averaging(&mut self, classifier: &Classifier) {
+        self.average.get_or_insert_with(|| Average {
+            weights: vec![0.0; classifier.learner().weights().len()],
+            intercept: 0.0,
+            count: 0,
+        });
     }
 
     fn push(&mut self, classifier: &mut Classifier, row: SparseRow, label: Label) -> Result<()> {
@@ -168,6 +208,9 @@ impl Batcher {
         if !self.rows.is_empty() {
             classifier.partial_fit_rows(&self.rows, &self.labels)?;
             self.batches += 1;
+            if let Some(average) = &mut self.average {
+                average.add(classifier);
+            }
             self.rows.clear();
             self.labels.clear();
         }
@@ -189,6 +232,10 @@ pub fn train(
     let mut window: VecDeque<(SparseRow, Label)> = VecDeque::with_capacity(plan.test_rows + 1);
     let mut batcher = Batcher::new(plan.batch_size);
     let mut rows_trained = 0u64;
+    let averages_from = plan.passes.saturating_sub(plan.average_last) + 1;
+    if plan.average_last > 0 && averages_from <= 1 {
+        batcher.start_averaging(classifier);
+    }
 
     let featured = featurize(source.chunks, classifier.featurizer().clone());
     for item in featured.into_iter().flatten() {
@@ -229,7 +276,10 @@ pub fn train(
 
     // Later passes learn the same usable rows in the same order: the first `rows_trained`
     // of them. Bad rows were counted in the first pass.
-    for _ in 1..plan.passes {
+    for pass in 2..=plan.passes {
+        if plan.average_last > 0 && pass >= averages_from {
+            batcher.start_averaging(classifier);
+        }
         let source = reopen()?;
         let mut learned = 0u64;
         let featured = featurize(source.chunks, classifier.featurizer().clone());
@@ -243,6 +293,9 @@ pub fn train(
             }
         }
         batcher.flush(classifier)?;
+    }
+    if let Some(average) = batcher.average.take() {
+        average.apply(classifier)?;
     }
 
     Ok(Outcome {
@@ -319,6 +372,7 @@ mod tests {
             batch_size: 2,
             test_rows: 1,
             passes,
+            average_last: 0,
             strict,
             quiet: true,
         }
