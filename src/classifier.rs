@@ -119,6 +119,13 @@ impl Classifier {
         self.learner.set_weights(weights, intercept)
     }
 
+    /// With AdaGrad steps, fixes the squared-gradient sum a saved model resumes from (see
+    /// [`SgdClassifier::set_resume_sum_to_median`]); call it when training is done.
+    pub fn set_resume_sum_to_median(&mut self) {
+        self.learner.set_resume_sum_to_median();
+        self.config.learner = self.learner.config().clone();
+    }
+
     /// Keeps only the `keep` weights of largest magnitude (see [`SgdClassifier::keep_largest`]).
     pub fn keep_largest_weights(&mut self, keep: usize) {
         self.learner.keep_largest(keep);

@@ -55,6 +55,25 @@ pub struct LearnerConfig {
     pub alpha: f64,
     /// Seed of the per-call shuffle (`random_state`), as numpy's `RandomState` takes it.
     pub random_state: u32,
+    pub step: StepSize,
+}
+
+/// How big each learning step is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StepSize {
+    /// scikit-learn's `learning_rate='optimal'`: one step size for all features, shrinking
+    /// as `1 / (alpha * (t0 + t))`.
+    Optimal,
+    /// AdaGrad: each feature's step is `eta0 / sqrt(sum of its squared gradients)`, so rare
+    /// words (most of the bigrams) keep learning fast while common ones settle. The L2
+    /// penalty applies to the features of each row as it is learned.
+    AdaGrad {
+        eta0: f64,
+        /// The squared-gradient sum every feature starts from when a model file is loaded:
+        /// the sums themselves are not stored (they would double the file), so a loaded
+        /// model resumes with this typical value, chosen by the trainer.
+        resume_sum: f64,
+    },
 }
 
 impl Config {
@@ -70,6 +89,7 @@ impl Config {
             learner: LearnerConfig {
                 alpha: 0.0001,
                 random_state: 1,
+                step: StepSize::Optimal,
             },
             precision: WeightPrecision::F64,
         }
@@ -91,6 +111,8 @@ pub enum ConfigError {
     NgramRange(u8, u8),
     #[error("alpha is {0}; it must be a positive finite number")]
     Alpha(f64),
+    #[error("AdaGrad's eta0 {eta0} and resume_sum {resume_sum} must be positive finite numbers")]
+    AdaGrad { eta0: f64, resume_sum: f64 },
 }
 
 impl Config {
@@ -106,6 +128,11 @@ impl Config {
         let alpha = self.learner.alpha;
         if !(alpha.is_finite() && alpha > 0.0) {
             return Err(ConfigError::Alpha(alpha));
+        }
+        if let StepSize::AdaGrad { eta0, resume_sum } = self.learner.step {
+            if !(eta0.is_finite() && eta0 > 0.0 && resume_sum.is_finite() && resume_sum > 0.0) {
+                return Err(ConfigError::AdaGrad { eta0, resume_sum });
+            }
         }
         Ok(())
     }

@@ -21,5 +21,7 @@ pub mod vectorize;
 mod wasm;
 
 pub use classifier::{Classifier, Featurizer, Prediction};
-pub use config::{Config, ConfigError, LearnerConfig, StopWords, TokenizerConfig, WeightPrecision};
+pub use config::{
+    Config, ConfigError, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
+};
 pub use learn::Label;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use movieclassifier::{Classifier, Config, StopWords, WeightPrecision};
+use movieclassifier::{Classifier, Config, StepSize, StopWords, WeightPrecision};
 use serde::Serialize;
 
 use crate::data::Columns;
@@ -79,7 +79,7 @@ impl Input {
 enum Preset {
     /// The reference notebook exactly: its tokenizer, 2^21 features, SGDClassifier(loss='log_loss', random_state=1), batches of 1,000.
     Seed,
-    /// The model the site ships: negations kept, word bigrams, a smaller L2 penalty, several passes, the largest weights kept at 16 bits.
+    /// The model the site ships: every word kept, word bigrams, AdaGrad steps, one pass, the 150,000 largest weights kept at 16 bits.
     Default,
 }
 
@@ -105,14 +105,18 @@ impl Preset {
             },
             Preset::Default => {
                 let mut config = Config::notebook();
-                config.tokenizer.stop_words = StopWords::NltkKeepingNegations;
+                config.tokenizer.stop_words = StopWords::None;
                 config.tokenizer.ngram_range = (1, 2);
                 config.learner.alpha = 1e-6;
+                config.learner.step = StepSize::AdaGrad {
+                    eta0: 0.6,
+                    resume_sum: 1.0,
+                };
                 config.precision = WeightPrecision::Scaled16;
                 Recipe {
                     config,
                     batch_size: 1000,
-                    passes: 6,
+                    passes: 1,
                     average_last: 0,
                     keep_weights: Some(150_000),
                 }
@@ -150,9 +154,15 @@ struct Overrides {
     /// Which words to drop [default: the preset's].
     #[arg(long, value_enum)]
     stop_words: Option<StopWordsArg>,
+    /// Learn with AdaGrad steps of this eta0 [default: the preset's].
+    #[arg(long, value_name = "X")]
+    adagrad: Option<f64>,
     /// L2 penalty [default: the preset's].
     #[arg(long, value_name = "X")]
     alpha: Option<f64>,
+    /// Learn with scikit-learn's `optimal` step sizes.
+    #[arg(long, conflicts_with = "adagrad")]
+    optimal_steps: bool,
     /// Feature space of 2^N columns [default: the preset's].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=24))]
     features_log2: Option<u8>,
@@ -188,6 +198,15 @@ impl Overrides {
         }
         if let Some(alpha) = self.alpha {
             config.learner.alpha = alpha;
+        }
+        if self.optimal_steps {
+            config.learner.step = StepSize::Optimal;
+        }
+        if let Some(eta0) = self.adagrad {
+            config.learner.step = StepSize::AdaGrad {
+                eta0,
+                resume_sum: 1.0,
+            };
         }
         if let Some(log2) = self.features_log2 {
             config.n_features = 1 << log2;
@@ -359,6 +378,7 @@ fn run_train(args: &TrainArgs) -> Result<()> {
         quiet: args.quiet || args.json,
     };
     let outcome = train::train(&mut classifier, source, || args.input.open(), &plan)?;
+    classifier.set_resume_sum_to_median();
     if let Some(keep) = recipe.keep_weights {
         classifier.keep_largest_weights(keep);
     }
