@@ -13,8 +13,6 @@
 mod python_unicode;
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::{StopWords, TokenizerConfig};
 
@@ -43,17 +41,13 @@ pub fn is_negation(word: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
     ngram_range: (u8, u8),
-    /// Hashed with FNV-1a: SipHash and binary search both cost more than the rest of
-    /// tokenizing. The words are public, so hash flooding is no concern.
-    stop_words: HashSet<&'static str, BuildHasherDefault<Fnv1a>>,
-    /// Longer tokens cannot be stop words and skip the lookup.
-    longest_stop_word: usize,
+    stop_words: WordSet,
 }
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
-        let dropped: HashSet<&'static str, BuildHasherDefault<Fnv1a>> = match config.stop_words {
-            StopWords::None => HashSet::default(),
+        let dropped: Vec<&str> = match config.stop_words {
+            StopWords::None => Vec::new(),
             StopWords::Nltk => stop_words().collect(),
             StopWords::NltkKeepingNegations => {
                 stop_words().filter(|word| !is_negation(word)).collect()
@@ -61,8 +55,7 @@ impl Tokenizer {
         };
         Tokenizer {
             ngram_range: config.ngram_range,
-            longest_stop_word: dropped.iter().map(|word| word.len()).max().unwrap_or(0),
-            stop_words: dropped,
+            stop_words: WordSet::new(&dropped),
         }
     }
 
@@ -137,29 +130,74 @@ impl Tokenizer {
     }
 
     fn is_stop_word(&self, word: &str) -> bool {
-        word.len() <= self.longest_stop_word && self.stop_words.contains(word)
+        self.stop_words.contains(word)
     }
 }
 
-/// The 32-bit FNV-1a hash, for the stop-word set.
-#[derive(Clone, Copy, Debug)]
-struct Fnv1a(u32);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0x811c_9dc5)
-    }
+/// A set of short words (at most 16 bytes), each packed into one `u128` and kept in an
+/// open-addressing table: looking up every token of the corpus in a `HashSet<&str>` cost more
+/// than the rest of tokenizing, and here a lookup is one multiply and usually one compare.
+#[derive(Clone, Debug)]
+struct WordSet {
+    /// Packed words; 0 marks an empty slot (only a word of NUL bytes packs to 0, and no
+    /// token holds one).
+    slots: Vec<u128>,
+    len: usize,
 }
 
-impl Hasher for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+impl WordSet {
+    /// Longer words cannot be packed; every stop word is far shorter.
+    const MAX_LEN: usize = 16;
+
+    fn new(words: &[&str]) -> Self {
+        let mut set = WordSet {
+            slots: vec![0; (words.len() * 4).next_power_of_two().max(1)],
+            len: 0,
+        };
+        for word in words.iter().filter_map(|word| Self::pack(word)) {
+            let mut slot = set.slot_of(word);
+            while set.slots[slot] != 0 && set.slots[slot] != word {
+                slot = (slot + 1) & (set.slots.len() - 1);
+            }
+            if set.slots[slot] == 0 {
+                set.slots[slot] = word;
+                set.len += 1;
+            }
+        }
+        set
+    }
+
+    fn pack(word: &str) -> Option<u128> {
+        let bytes = word.as_bytes();
+        if bytes.is_empty() || bytes.len() > Self::MAX_LEN {
+            return None;
+        }
+        let mut packed = [0u8; Self::MAX_LEN];
+        packed[..bytes.len()].copy_from_slice(bytes);
+        Some(u128::from_le_bytes(packed))
+    }
+
+    fn slot_of(&self, packed: u128) -> usize {
+        let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        let Some(packed) = Self::pack(word) else {
+            return false;
+        };
+        let mut slot = self.slot_of(packed);
+        loop {
+            match self.slots[slot] {
+                0 => return false,
+                found if found == packed => return true,
+                _ => slot = (slot + 1) & (self.slots.len() - 1),
+            }
         }
     }
 
-    fn finish(&self) -> u64 {
-        u64::from(self.0)
+    fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
@@ -381,6 +419,13 @@ mod tests {
     fn the_stop_word_list_is_nltks() {
         assert_eq!(stop_words().count(), 179);
         assert_eq!(stop_words().next(), Some("i"));
+        let words: Vec<&str> = stop_words().collect();
+        let set = WordSet::new(&words);
+        assert!(words.iter().all(|word| set.contains(word)));
+        for other in ["film", "nots", "no ", "", "themselvesthemselves", "\u{0}"] {
+            assert!(!set.contains(other), "{other:?}");
+        }
+        assert!(WordSet::new(&[]).is_empty());
     }
 
     #[test]
