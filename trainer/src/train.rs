@@ -6,9 +6,9 @@
 //! the window at the end is the test set. Memory is that window plus one batch, whatever the
 //! size of the input.
 //!
-//! Turning text into feature rows costs more than learning from them, so it runs on a thread
-//! of its own between the reader and the learner; rows still reach the learner in input
-//! order, so the result is the same as doing everything in one thread.
+//! Turning text into feature rows costs more than learning from them, so it runs on worker
+//! threads between the reader and the learner; rows still reach the learner in input order,
+//! so the result is the same as doing everything in one thread.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -91,31 +91,70 @@ struct Featured {
 
 type FeaturedItem = Result<std::result::Result<Featured, BadRow>>;
 
-/// Vectorises the source's rows on a thread of its own, keeping their order and passing bad
-/// rows and fatal errors through untouched.
-fn featurize(chunks: Receiver<Vec<Item>>, featurizer: Featurizer) -> Receiver<Vec<FeaturedItem>> {
-    let (sender, featured) = sync_channel(CHUNKS_IN_FLIGHT);
+/// At most this many threads turn text into rows; more would only wait for the reader.
+const MAX_FEATURIZERS: usize = 4;
+
+/// Vectorises the source's rows on one worker thread per core (up to [`MAX_FEATURIZERS`]),
+/// and yields them in input order, bad rows and fatal errors passed through untouched.
+///
+/// Chunk `k` goes to worker `k mod n` and is collected from it in turn, so order needs no
+/// sequence numbers. Dropping the iterator stops the workers and the reader: their sends fail.
+fn featurize(
+    chunks: Receiver<Vec<Item>>,
+    featurizer: &Featurizer,
+) -> impl Iterator<Item = FeaturedItem> {
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_FEATURIZERS);
+    let mut inputs = Vec::with_capacity(workers);
+    let mut outputs = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (to_worker, worker_input) = sync_channel::<Vec<Item>>(CHUNKS_IN_FLIGHT);
+        let (worker_output, from_worker) = sync_channel(CHUNKS_IN_FLIGHT);
+        let featurizer = featurizer.clone();
+        thread::spawn(move || {
+            for chunk in worker_input {
+                if worker_output
+                    .send(featurize_chunk(chunk, &featurizer))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        inputs.push(to_worker);
+        outputs.push(from_worker);
+    }
     thread::spawn(move || {
-        for chunk in chunks {
-            let chunk = chunk
-                .into_iter()
-                .map(|item| {
-                    item.map(|row| {
-                        row.map(|example| Featured {
-                            row: featurizer.vectorize(&example.text),
-                            label: example.label,
-                            place: example.place,
-                            repaired: example.repaired,
-                        })
-                    })
-                })
-                .collect();
-            if sender.send(chunk).is_err() {
+        for (k, chunk) in chunks.into_iter().enumerate() {
+            if inputs[k % inputs.len()].send(chunk).is_err() {
                 return;
             }
         }
     });
-    featured
+    let mut turn = 0;
+    std::iter::from_fn(move || {
+        let chunk = outputs[turn % outputs.len()].recv().ok();
+        turn += 1;
+        chunk
+    })
+    .flatten()
+}
+
+fn featurize_chunk(chunk: Vec<Item>, featurizer: &Featurizer) -> Vec<FeaturedItem> {
+    chunk
+        .into_iter()
+        .map(|item| {
+            item.map(|row| {
+                row.map(|example| Featured {
+                    row: featurizer.vectorize(&example.text),
+                    label: example.label,
+                    place: example.place,
+                    repaired: example.repaired,
+                })
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -237,8 +276,7 @@ pub fn train(
         batcher.start_averaging(classifier);
     }
 
-    let featured = featurize(source.chunks, classifier.featurizer().clone());
-    for item in featured.into_iter().flatten() {
+    for item in featurize(source.chunks, classifier.featurizer()) {
         intake.rows_read += 1;
         let example = match item? {
             Ok(example) => example,
@@ -282,8 +320,7 @@ pub fn train(
         }
         let source = reopen()?;
         let mut learned = 0u64;
-        let featured = featurize(source.chunks, classifier.featurizer().clone());
-        for item in featured.into_iter().flatten() {
+        for item in featurize(source.chunks, classifier.featurizer()) {
             if learned == rows_trained {
                 break;
             }
