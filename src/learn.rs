@@ -212,7 +212,7 @@ impl SgdClassifier {
 
         if let StepSize::AdaGrad { eta0, resume_sum } = self.config.step {
             self.adagrad(rows, labels, eta0, resume_sum);
-            return self.check_finite();
+            return self.check_finite(rows);
         }
         let alpha = self.config.alpha;
         let typw = (1.0 / alpha.sqrt()).sqrt();
@@ -283,8 +283,14 @@ impl SgdClassifier {
         }
     }
 
-    fn check_finite(&self) -> Result<(), LearnError> {
-        if !self.intercept.is_finite() || self.weights.iter().any(|w| !w.is_finite()) {
+    /// Checks the weights that `rows` touched (AdaGrad changes no others), so that learning
+    /// one example costs time in its length, not in the size of the feature space.
+    fn check_finite(&self, rows: &[SparseRow]) -> Result<(), LearnError> {
+        let touched_finite = rows
+            .iter()
+            .flat_map(|row| row.indices.iter())
+            .all(|&column| self.weights[column as usize].is_finite());
+        if !self.intercept.is_finite() || !touched_finite {
             return Err(LearnError::NonFinite);
         }
         Ok(())
