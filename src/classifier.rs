@@ -1,17 +1,46 @@
 //! The whole pipeline behind one type: text in, probability out, and learning from labels.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, WeightPrecision};
 use crate::learn::{Label, LearnError, SgdClassifier};
 use crate::model::{Model, ModelError, Provenance, SparseWeights};
 use crate::tokenize::{Tokenizer, Tokens};
 use crate::vectorize::{HashingVectorizer, SparseRow};
 
-/// A sentiment classifier: the tokenizer, vectorizer and learner of one [`Config`].
+/// Text to feature rows: the tokenizer and vectorizer of one [`Config`], without the weights,
+/// so that a trainer can run it on other threads while the learner works.
+#[derive(Clone, Debug)]
+pub struct Featurizer {
+    tokenizer: Tokenizer,
+    vectorizer: HashingVectorizer,
+}
+
+impl Featurizer {
+    pub fn new(config: &Config) -> Self {
+        Featurizer {
+            tokenizer: Tokenizer::new(&config.tokenizer),
+            vectorizer: HashingVectorizer::new(config.n_features),
+        }
+    }
+
+    pub fn tokenize(&self, text: &str) -> Tokens {
+        self.tokenizer.tokenize(text)
+    }
+
+    pub fn vectorizer(&self) -> &HashingVectorizer {
+        &self.vectorizer
+    }
+
+    /// `vect.transform([text])`.
+    pub fn vectorize(&self, text: &str) -> SparseRow {
+        self.vectorizer.transform(&self.tokenizer.tokenize(text))
+    }
+}
+
+/// A sentiment classifier: the featurizer and learner of one [`Config`].
 #[derive(Clone, Debug)]
 pub struct Classifier {
     config: Config,
-    tokenizer: Tokenizer,
-    vectorizer: HashingVectorizer,
+    featurizer: Featurizer,
     learner: SgdClassifier,
     provenance: Provenance,
 }
@@ -47,27 +76,38 @@ impl Classifier {
 
     fn assemble(config: Config, learner: SgdClassifier, provenance: Provenance) -> Self {
         Classifier {
-            tokenizer: Tokenizer::new(&config.tokenizer),
-            vectorizer: HashingVectorizer::new(config.n_features),
+            featurizer: Featurizer::new(&config),
             config,
             learner,
             provenance,
         }
     }
 
+    /// The model as its configuration publishes it (`Config::precision`).
     pub fn to_model(&self) -> Model {
+        self.to_model_at(self.config.precision)
+    }
+
+    /// The model with its weights stored at `precision`.
+    pub fn to_model_at(&self, precision: WeightPrecision) -> Model {
         Model {
             config: self.config.clone(),
-            weights: SparseWeights::from_dense(self.learner.weights()),
+            weights: SparseWeights::from_dense(self.learner.weights(), precision),
             intercept: self.learner.intercept(),
             t: self.learner.t(),
             provenance: self.provenance.clone(),
         }
     }
 
-    /// The model file's bytes.
+    /// The model file's bytes, as its configuration publishes it.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_model().encode()
+    }
+
+    /// The model file's bytes with every weight exact, so that reading them back gives this
+    /// very classifier: what a learner that goes on learning must save.
+    pub fn to_lossless_bytes(&self) -> Vec<u8> {
+        self.to_model_at(WeightPrecision::F64).encode()
     }
 
     pub fn config(&self) -> &Config {
@@ -86,17 +126,38 @@ impl Classifier {
         &mut self.provenance
     }
 
+    /// Replaces the weights and intercept (see [`SgdClassifier::set_weights`]).
+    pub fn set_weights(&mut self, weights: Vec<f64>, intercept: f64) -> Result<(), LearnError> {
+        self.learner.set_weights(weights, intercept)
+    }
+
+    /// With AdaGrad steps, fixes the squared-gradient sum a saved model resumes from (see
+    /// [`SgdClassifier::set_resume_sum_to_median`]); call it when training is done.
+    pub fn set_resume_sum_to_median(&mut self) {
+        self.learner.set_resume_sum_to_median();
+        self.config.learner = self.learner.config().clone();
+    }
+
+    /// Keeps only the `keep` weights of largest magnitude (see [`SgdClassifier::keep_largest`]).
+    pub fn keep_largest_weights(&mut self, keep: usize) {
+        self.learner.keep_largest(keep);
+    }
+
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
     pub fn tokenize(&self, text: &str) -> Tokens {
-        self.tokenizer.tokenize(text)
+        self.featurizer.tokenize(text)
     }
 
     pub fn vectorizer(&self) -> &HashingVectorizer {
-        &self.vectorizer
+        self.featurizer.vectorizer()
     }
 
     /// `vect.transform([text])`.
     pub fn vectorize(&self, text: &str) -> SparseRow {
-        self.vectorizer.transform(&self.tokenizer.tokenize(text))
+        self.featurizer.vectorize(text)
     }
 
     /// The probability that `text` is a positive review.
@@ -118,8 +179,9 @@ impl Classifier {
     /// A linear model's decision is exactly the intercept plus these contributions, so the
     /// page can show which words made the prediction.
     pub fn explain(&self, text: &str) -> Explanation {
-        let tokens = self.tokenizer.tokenize(text);
-        let row = self.vectorizer.transform(&tokens);
+        let vectorizer = self.featurizer.vectorizer();
+        let tokens = self.featurizer.tokenize(text);
+        let row = vectorizer.transform(&tokens);
         let mut terms: Vec<TermContribution> = Vec::new();
         let mut columns: Vec<(u32, f64)> = Vec::new();
         let mut seen = std::collections::HashMap::new();
@@ -129,7 +191,7 @@ impl Classifier {
                 entry.count += 1;
             }
             None => {
-                let (column, sign) = self.vectorizer.column(term);
+                let (column, sign) = vectorizer.column(term);
                 seen.insert(term.to_owned(), terms.len());
                 columns.push((column, sign));
                 terms.push(TermContribution {

@@ -14,15 +14,38 @@ pub struct Config {
     /// Columns of the hashed feature space (`HashingVectorizer(n_features=...)`).
     pub n_features: u32,
     pub learner: LearnerConfig,
+    pub precision: WeightPrecision,
 }
 
 /// How text becomes tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenizerConfig {
-    /// Drop the NLTK English stop words, as the notebook's tokenizer does.
-    pub drop_stop_words: bool,
+    /// Which words are dropped before n-grams are made.
+    pub stop_words: StopWords,
     /// Smallest and largest n-gram of words (`HashingVectorizer(ngram_range=...)`).
     pub ngram_range: (u8, u8),
+}
+
+/// The words a tokenizer drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopWords {
+    /// Keep every word.
+    None,
+    /// NLTK's English list, as the notebook's tokenizer drops it.
+    Nltk,
+    /// NLTK's list without its negations ("no", "nor", "not" and the stems of its "n't"
+    /// forms, such as "didn"): they carry sentiment, above all in bigrams like "not good".
+    NltkKeepingNegations,
+}
+
+/// How a model file stores its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeightPrecision {
+    /// Exactly, as 64-bit floats: what the bit-exact `seed` model needs.
+    F64,
+    /// As 16-bit integers times one scale (the largest magnitude / 32767): a quarter of the
+    /// size, and fine enough that one taught example still moves the weights it touches.
+    Scaled16,
 }
 
 /// Settings of `SGDClassifier(loss='log_loss', penalty='l2', learning_rate='optimal')`.
@@ -32,6 +55,25 @@ pub struct LearnerConfig {
     pub alpha: f64,
     /// Seed of the per-call shuffle (`random_state`), as numpy's `RandomState` takes it.
     pub random_state: u32,
+    pub step: StepSize,
+}
+
+/// How big each learning step is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StepSize {
+    /// scikit-learn's `learning_rate='optimal'`: one step size for all features, shrinking
+    /// as `1 / (alpha * (t0 + t))`.
+    Optimal,
+    /// AdaGrad: each feature's step is `eta0 / sqrt(sum of its squared gradients)`, so rare
+    /// words (most of the bigrams) keep learning fast while common ones settle. The L2
+    /// penalty applies to the features of each row as it is learned.
+    AdaGrad {
+        eta0: f64,
+        /// The squared-gradient sum every feature starts from when a model file is loaded:
+        /// the sums themselves are not stored (they would double the file), so a loaded
+        /// model resumes with this typical value, chosen by the trainer.
+        resume_sum: f64,
+    },
 }
 
 impl Config {
@@ -40,14 +82,16 @@ impl Config {
     pub const fn notebook() -> Self {
         Config {
             tokenizer: TokenizerConfig {
-                drop_stop_words: true,
+                stop_words: StopWords::Nltk,
                 ngram_range: (1, 1),
             },
             n_features: 1 << 21,
             learner: LearnerConfig {
                 alpha: 0.0001,
                 random_state: 1,
+                step: StepSize::Optimal,
             },
+            precision: WeightPrecision::F64,
         }
     }
 }
@@ -67,6 +111,8 @@ pub enum ConfigError {
     NgramRange(u8, u8),
     #[error("alpha is {0}; it must be a positive finite number")]
     Alpha(f64),
+    #[error("AdaGrad's eta0 {eta0} and resume_sum {resume_sum} must be positive finite numbers")]
+    AdaGrad { eta0: f64, resume_sum: f64 },
 }
 
 impl Config {
@@ -82,6 +128,11 @@ impl Config {
         let alpha = self.learner.alpha;
         if !(alpha.is_finite() && alpha > 0.0) {
             return Err(ConfigError::Alpha(alpha));
+        }
+        if let StepSize::AdaGrad { eta0, resume_sum } = self.learner.step {
+            if !(eta0.is_finite() && eta0 > 0.0 && resume_sum.is_finite() && resume_sum > 0.0) {
+                return Err(ConfigError::AdaGrad { eta0, resume_sum });
+            }
         }
         Ok(())
     }

@@ -20,6 +20,8 @@ pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use classifier::{Classifier, Explanation, Prediction, TermContribution};
-pub use config::{Config, ConfigError, LearnerConfig, TokenizerConfig};
+pub use classifier::{Classifier, Explanation, Featurizer, Prediction, TermContribution};
+pub use config::{
+    Config, ConfigError, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
+};
 pub use learn::Label;

@@ -18,13 +18,13 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, WeightPrecision};
 
 /// The first bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"MOVIECLF";
 
 /// The version of the layout and of [`Model`] this library writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 const HEADER_LEN: usize = MAGIC.len() + 2 + 8;
 const CHECKSUM_LEN: usize = 4;
@@ -56,25 +56,74 @@ pub struct Provenance {
 }
 
 /// The non-zero weights: each column as the gap from the previous one, and its value.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SparseWeights {
     gaps: Vec<u32>,
-    values: Vec<f64>,
+    values: WeightValues,
+}
+
+/// The values of the non-zero weights, at a [`WeightPrecision`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum WeightValues {
+    F64(Vec<f64>),
+    /// Each weight is `scale * value`.
+    Scaled16 {
+        scale: f64,
+        values: Vec<i16>,
+    },
+}
+
+impl Default for SparseWeights {
+    fn default() -> Self {
+        SparseWeights {
+            gaps: Vec::new(),
+            values: WeightValues::F64(Vec::new()),
+        }
+    }
 }
 
 impl SparseWeights {
-    pub fn from_dense(dense: &[f64]) -> Self {
-        let mut sparse = SparseWeights::default();
+    /// The non-zero weights of `dense`, stored at `precision`. At `Scaled16`, weights that
+    /// round to zero are left out.
+    pub fn from_dense(dense: &[f64], precision: WeightPrecision) -> Self {
+        let mut gaps = Vec::new();
         let mut previous = 0;
-        for (column, &value) in dense.iter().enumerate() {
-            if value != 0.0 {
-                let column = column as u32;
-                sparse.gaps.push(column - previous);
-                sparse.values.push(value);
-                previous = column;
+        let mut keep = |column: usize| {
+            let column = column as u32;
+            gaps.push(column - previous);
+            previous = column;
+        };
+        let values = match precision {
+            WeightPrecision::F64 => {
+                let mut values = Vec::new();
+                for (column, &value) in dense.iter().enumerate() {
+                    if value != 0.0 {
+                        keep(column);
+                        values.push(value);
+                    }
+                }
+                WeightValues::F64(values)
             }
-        }
-        sparse
+            WeightPrecision::Scaled16 => {
+                let largest = dense.iter().fold(0.0f64, |max, w| max.max(w.abs()));
+                let scale = if largest > 0.0 {
+                    largest / f64::from(i16::MAX)
+                } else {
+                    1.0
+                };
+                let mut values = Vec::new();
+                for (column, &value) in dense.iter().enumerate() {
+                    // |value / scale| <= 32767 by the choice of scale.
+                    let quantized = (value / scale).round() as i16;
+                    if quantized != 0 {
+                        keep(column);
+                        values.push(quantized);
+                    }
+                }
+                WeightValues::Scaled16 { scale, values }
+            }
+        };
+        SparseWeights { gaps, values }
     }
 
     /// The weights as a vector of `n_features`, or `None` if a column falls outside it.
@@ -88,21 +137,62 @@ impl SparseWeights {
 
     /// Non-zero weights as (column, value), columns ascending.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.gaps
-            .iter()
-            .scan(0u32, |column, &gap| {
-                *column = column.saturating_add(gap);
-                Some(*column)
-            })
-            .zip(self.values.iter().copied())
+        let columns = self.gaps.iter().scan(0u32, |column, &gap| {
+            *column = column.saturating_add(gap);
+            Some(*column)
+        });
+        let values: Box<dyn Iterator<Item = f64> + '_> = match &self.values {
+            WeightValues::F64(values) => Box::new(values.iter().copied()),
+            WeightValues::Scaled16 { scale, values } => {
+                Box::new(values.iter().map(move |&v| scale * f64::from(v)))
+            }
+        };
+        columns.zip(values)
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        match &self.values {
+            WeightValues::F64(values) => values.len(),
+            WeightValues::Scaled16 { values, .. } => values.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.len() == 0
+    }
+
+    fn validate(&self, n_features: u32) -> Result<(), ModelError> {
+        if self.gaps.len() != self.len() {
+            return Err(ModelError::Malformed(
+                "weight columns and values differ in number".into(),
+            ));
+        }
+        if let WeightValues::Scaled16 { scale, .. } = self.values {
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(ModelError::Malformed(format!(
+                    "the weight scale is {scale}; it must be a positive finite number"
+                )));
+            }
+        }
+        let mut previous: Option<u32> = None;
+        let mut column = 0u32;
+        for (gap, (_, value)) in self.gaps.iter().zip(self.iter()) {
+            column = column
+                .checked_add(*gap)
+                .filter(|&c| c < n_features && previous.is_none_or(|p| c > p))
+                .ok_or_else(|| {
+                    ModelError::Malformed(format!(
+                        "weight columns are not ascending within {n_features} features"
+                    ))
+                })?;
+            previous = Some(column);
+            if !value.is_finite() {
+                return Err(ModelError::Malformed(format!(
+                    "the weight of column {column} is not a finite number"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -212,30 +302,7 @@ impl Model {
 
     fn validate(&self) -> Result<(), ModelError> {
         self.config.validate()?;
-        let n_features = self.config.n_features;
-        let mut previous: Option<u32> = None;
-        let mut column = 0u32;
-        for (gap, value) in self.weights.gaps.iter().zip(&self.weights.values) {
-            column = column
-                .checked_add(*gap)
-                .filter(|&c| c < n_features && previous.is_none_or(|p| c > p))
-                .ok_or_else(|| {
-                    ModelError::Malformed(format!(
-                        "weight columns are not ascending within {n_features} features"
-                    ))
-                })?;
-            previous = Some(column);
-            if !value.is_finite() {
-                return Err(ModelError::Malformed(format!(
-                    "the weight of column {column} is not a finite number"
-                )));
-            }
-        }
-        if self.weights.gaps.len() != self.weights.values.len() {
-            return Err(ModelError::Malformed(
-                "weight columns and values differ in number".into(),
-            ));
-        }
+        self.weights.validate(self.config.n_features)?;
         if !self.intercept.is_finite() {
             return Err(ModelError::Malformed(
                 "the intercept is not a finite number".into(),
@@ -262,7 +329,7 @@ mod tests {
         dense[70_000] = -1.25;
         Model {
             config: Config::notebook(),
-            weights: SparseWeights::from_dense(&dense),
+            weights: SparseWeights::from_dense(&dense, WeightPrecision::F64),
             intercept: 0.08,
             t: 45_001.0,
             provenance: Provenance {
@@ -284,6 +351,22 @@ mod tests {
     }
 
     #[test]
+    fn scaled_weights_keep_five_digits() {
+        let dense = [0.0, 2.0, -0.5, 1e-9, 0.123_456];
+        let weights = SparseWeights::from_dense(&dense, WeightPrecision::Scaled16);
+        let back = weights.to_dense(5).expect("columns in range");
+        assert_eq!(
+            weights.len(),
+            3,
+            "the tiny weight rounds to zero and is left out"
+        );
+        for (original, stored) in dense.iter().zip(&back) {
+            assert!((original - stored).abs() <= 2.0 / 32767.0 / 2.0 + 1e-15);
+        }
+        assert_eq!(back[1], 2.0);
+    }
+
+    #[test]
     fn names_what_is_wrong() {
         let bytes = model().encode();
         assert_eq!(Model::decode(b"PK\x03\x04 zip"), Err(ModelError::Foreign));
@@ -299,14 +382,20 @@ mod tests {
             Err(ModelError::Truncated { .. })
         ));
         let mut newer = bytes.clone();
-        newer[8] = 2;
+        newer[8] = (FORMAT_VERSION + 1) as u8;
         assert_eq!(
             Model::decode(&newer),
             Err(ModelError::NewerVersion {
-                found: 2,
-                supported: 1
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION
             })
         );
+        let mut older = bytes.clone();
+        older[8] = (FORMAT_VERSION - 1) as u8;
+        assert!(matches!(
+            Model::decode(&older),
+            Err(ModelError::OlderVersion { .. })
+        ));
         let mut flipped = bytes.clone();
         flipped[40] ^= 0x10;
         assert_eq!(Model::decode(&flipped), Err(ModelError::Checksum));

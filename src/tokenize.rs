@@ -5,22 +5,16 @@
 //! collects emoticons, turns each run of `\W` into a space, appends the emoticons (without
 //! `-`) with no space before them, splits on white space and drops the NLTK stop words.
 //!
-//! Python's `\W` and `str.lower()` follow rules the regex crates and `str::to_lowercase` do
+//! Python's `\W` and `str.lower()` follow rules the `regex` crate and `str::to_lowercase` do
 //! not share (combining marks split words, `²` and `½` are word characters, `İ` lowers to two
 //! characters, `Σ` depends on its neighbours), so both come from tables read off CPython
 //! itself by `scripts/gen_unicode_tables.py`.
-//!
-//! The notebook's two other patterns, `<[^>]*>` and `(?::|;|=)(?:-)?(?:\)|\(|D|P)`, are
-//! matched by hand: each is a few lines of scanning, where a regex engine would add a large
-//! share of the page's WebAssembly (the full `regex` crate) or scan ten times slower
-//! (`regex-lite`, about 20 MB/s here).
 
 mod python_unicode;
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
-use crate::config::TokenizerConfig;
+use crate::config::{StopWords, TokenizerConfig};
 
 /// NLTK's English stop-word list, in NLTK's order: the one copy in this repository.
 const STOP_WORDS: &str = include_str!("tokenize/stop_words.txt");
@@ -30,56 +24,101 @@ pub fn stop_words() -> impl Iterator<Item = &'static str> {
     STOP_WORDS.lines()
 }
 
+/// Whether an NLTK stop word is a negation: "no", "nor", "not", or a stem that the list also
+/// holds in its "n't" form ("didn" beside "didn't"), which is how "didn't" reaches the tokens.
+pub fn is_negation(word: &str) -> bool {
+    matches!(word, "no" | "nor" | "not")
+        || stop_words().any(|stop| stop.strip_suffix("'t") == Some(word))
+}
+
 /// Splits review text into the notebook's tokens.
+///
+/// The notebook's two regular expressions (`<[^>]*>` and `(?::|;|=)(?:-)?(?:\)|\(|D|P)`) are
+/// ASCII-only and need no backtracking, so they are matched by hand: a general regex engine
+/// spent most of the training time on them.
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
-    drop_stop_words: bool,
     ngram_range: (u8, u8),
-    stop_words: HashSet<&'static str>,
+    stop_words: WordSet,
 }
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
+        let dropped: Vec<&str> = match config.stop_words {
+            StopWords::None => Vec::new(),
+            StopWords::Nltk => stop_words().collect(),
+            StopWords::NltkKeepingNegations => {
+                stop_words().filter(|word| !is_negation(word)).collect()
+            }
+        };
         Tokenizer {
-            drop_stop_words: config.drop_stop_words,
             ngram_range: config.ngram_range,
-            stop_words: stop_words().collect(),
+            stop_words: WordSet::new(&dropped),
         }
     }
 
     /// The notebook's `tokenizer(text.lower())`.
     pub fn tokenize(&self, text: &str) -> Tokens {
-        let stripped = strip_html_tags(&python_lower(text));
+        let lower = python_lower(text);
+        let stripped = strip_html_tags(&lower);
 
+        // Runs of word characters are copied whole and each run of other characters becomes
+        // one space, as `re.sub('[\W]+', ' ', text)` does; each run is a token, recorded as
+        // it is copied.
         let mut normalized = String::with_capacity(stripped.len() + 8);
-        let mut in_separator = false;
-        for c in stripped.chars() {
-            if is_word(c) {
-                normalized.push(c);
-                in_separator = false;
-            } else if !in_separator {
-                normalized.push(' ');
-                in_separator = true;
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(stripped.len() / 6);
+        let mut run_start = None;
+        let bytes = stripped.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let (word, width) = if bytes[at].is_ascii() {
+                (is_ascii_word(bytes[at]), 1)
+            } else {
+                match stripped[at..].chars().next() {
+                    Some(c) => (is_word(c), c.len_utf8()),
+                    None => break,
+                }
+            };
+            let here = at;
+            at += width;
+            if word {
+                run_start.get_or_insert(here);
+                continue;
             }
+            if let Some(start) = run_start.take() {
+                let from = normalized.len();
+                normalized.push_str(&stripped[start..here]);
+                spans.push((from, normalized.len()));
+            }
+            if !normalized.ends_with(' ') {
+                normalized.push(' ');
+            }
+        }
+        if let Some(start) = run_start {
+            let from = normalized.len();
+            normalized.push_str(&stripped[start..]);
+            spans.push((from, normalized.len()));
         }
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
         // can fuse with a last word: "nice :) film" yields the token "film:)".
-        for (n, emoticon) in emoticons(&stripped).enumerate() {
+        for (n, emoticon) in emoticons(stripped.as_bytes()).enumerate() {
             if n > 0 {
                 normalized.push(' ');
             }
-            normalized.extend(emoticon.chars().filter(|&c| c != '-'));
-        }
-
-        let mut spans = Vec::new();
-        let mut start = 0;
-        for piece in normalized.split(' ') {
-            let end = start + piece.len();
-            let stop_word = self.drop_stop_words && self.stop_words.contains(piece);
-            if !piece.is_empty() && !stop_word {
-                spans.push((start, end));
+            let from = normalized.len();
+            normalized.extend(
+                emoticon
+                    .iter()
+                    .filter(|&&b| b != b'-')
+                    .map(|&b| char::from(b)),
+            );
+            match spans.last_mut() {
+                Some(last) if n == 0 && last.1 == from => last.1 = normalized.len(),
+                _ => spans.push((from, normalized.len())),
             }
-            start = end + 1;
+        }
+        if !self.stop_words.is_empty() {
+            spans.retain(|&(start, end)| !self.is_stop_word(&normalized[start..end]));
         }
         Tokens {
             text: normalized,
@@ -87,45 +126,117 @@ impl Tokenizer {
             ngram_range: self.ngram_range,
         }
     }
+
+    fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_words.contains(word)
+    }
 }
 
-/// `re.sub('<[^>]*>', '', text)`: each `<` up to the first `>` after it goes. A `<` with no
-/// `>` after it ends the matching, since no later `<` can have one either.
+/// A set of short words (at most 16 bytes), each packed into one `u128` and kept in an
+/// open-addressing table: looking up every token of the corpus in a `HashSet<&str>` cost more
+/// than the rest of tokenizing, and here a lookup is one multiply and usually one compare.
+#[derive(Clone, Debug)]
+struct WordSet {
+    /// Packed words; 0 marks an empty slot (only a word of NUL bytes packs to 0, and no
+    /// token holds one).
+    slots: Vec<u128>,
+    len: usize,
+}
+
+impl WordSet {
+    /// Longer words cannot be packed; every stop word is far shorter.
+    const MAX_LEN: usize = 16;
+
+    fn new(words: &[&str]) -> Self {
+        let mut set = WordSet {
+            slots: vec![0; (words.len() * 4).next_power_of_two().max(1)],
+            len: 0,
+        };
+        for word in words.iter().filter_map(|word| Self::pack(word)) {
+            let mut slot = set.slot_of(word);
+            while set.slots[slot] != 0 && set.slots[slot] != word {
+                slot = (slot + 1) & (set.slots.len() - 1);
+            }
+            if set.slots[slot] == 0 {
+                set.slots[slot] = word;
+                set.len += 1;
+            }
+        }
+        set
+    }
+
+    fn pack(word: &str) -> Option<u128> {
+        let bytes = word.as_bytes();
+        if bytes.is_empty() || bytes.len() > Self::MAX_LEN {
+            return None;
+        }
+        let mut packed = [0u8; Self::MAX_LEN];
+        packed[..bytes.len()].copy_from_slice(bytes);
+        Some(u128::from_le_bytes(packed))
+    }
+
+    fn slot_of(&self, packed: u128) -> usize {
+        let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        let Some(packed) = Self::pack(word) else {
+            return false;
+        };
+        let mut slot = self.slot_of(packed);
+        loop {
+            match self.slots[slot] {
+                0 => return false,
+                found if found == packed => return true,
+                _ => slot = (slot + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// `re.sub('<[^>]*>', '', text)`: each `<` up to the first `>` after it goes; a `<` with no
+/// `>` after it stays, and so does everything after it.
 fn strip_html_tags(text: &str) -> String {
-    let mut kept = String::with_capacity(text.len());
+    let mut stripped = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('<') {
         let Some(close) = rest[open..].find('>') else {
             break;
         };
-        kept.push_str(&rest[..open]);
+        stripped.push_str(&rest[..open]);
         rest = &rest[open + close + 1..];
     }
-    kept.push_str(rest);
-    kept
+    stripped.push_str(rest);
+    stripped
 }
 
-/// `re.findall(r"(?::|;|=)(?:-)?(?:\)|\(|D|P)", text)`: leftmost, non-overlapping matches.
-fn emoticons(text: &str) -> impl Iterator<Item = &str> {
-    let bytes = text.as_bytes();
+/// `re.findall('(?::|;|=)(?:-)?(?:\)|\(|D|P)', text)`: leftmost, non-overlapping, the
+/// optional nose taken when it leads to a match.
+fn emoticons(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let is_eyes = |b: u8| matches!(b, b':' | b';' | b'=');
+    let is_mouth = |b: Option<&u8>| matches!(b, Some(b')' | b'(' | b'D' | b'P'));
     let mut at = 0;
     std::iter::from_fn(move || {
-        while at < bytes.len() {
+        while at < text.len() {
             let start = at;
             at += 1;
-            if !matches!(bytes[start], b':' | b';' | b'=') {
+            if !is_eyes(text[start]) {
                 continue;
             }
-            let mouth = if bytes.get(start + 1) == Some(&b'-') {
-                start + 2
+            let len = if text.get(start + 1) == Some(&b'-') && is_mouth(text.get(start + 2)) {
+                3
+            } else if is_mouth(text.get(start + 1)) {
+                2
             } else {
-                start + 1
+                continue;
             };
-            if matches!(bytes.get(mouth), Some(b')' | b'(' | b'D' | b'P')) {
-                at = mouth + 1;
-                // All of the match is ASCII, so both ends are character boundaries.
-                return Some(&text[start..at]);
-            }
+            at = start + len;
+            return Some(&text[start..at]);
         }
         None
     })
@@ -190,6 +301,9 @@ impl Tokens {
 
 /// CPython's `str.lower()`.
 pub fn python_lower(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         if c.is_ascii() {
@@ -235,10 +349,14 @@ fn lower_char(c: char) -> char {
 /// Python's `re` word character for `str` patterns: `isalnum()` or `_`.
 pub fn is_word(c: char) -> bool {
     if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
+        is_ascii_word(c as u8)
     } else {
         in_table(&python_unicode::WORD, c)
     }
+}
+
+fn is_ascii_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 fn in_table(ranges: &[(u32, u32)], c: char) -> bool {
@@ -282,12 +400,10 @@ mod tests {
     }
 
     #[test]
-    fn patterns_match_as_pythons_re_does() {
-        assert_eq!(strip_html_tags("a<b>c</b><d e<f>g"), "acg");
-        assert_eq!(strip_html_tags("a < b"), "a < b");
-        assert_eq!(strip_html_tags("<\n>x<"), "x<");
-        let found: Vec<&str> = emoticons(":-:) ;-( =P :D =-x :(").collect();
-        assert_eq!(found, [":)", ";-(", "=P", ":D", ":("]);
+    fn tags_and_emoticons_follow_the_notebooks_patterns() {
+        assert_eq!(strip_html_tags("a<b <c>d>e<f"), "ad>e<f");
+        let found: Vec<&[u8]> = emoticons(b":-) ;( =-x :-:P =D;-(").collect();
+        assert_eq!(found, [&b":-)"[..], b";(", b":P", b"=D", b";-("]);
     }
 
     #[test]
@@ -301,12 +417,30 @@ mod tests {
     fn the_stop_word_list_is_nltks() {
         assert_eq!(stop_words().count(), 179);
         assert_eq!(stop_words().next(), Some("i"));
+        let words: Vec<&str> = stop_words().collect();
+        let set = WordSet::new(&words);
+        assert!(words.iter().all(|word| set.contains(word)));
+        for other in ["film", "nots", "no ", "", "themselvesthemselves", "\u{0}"] {
+            assert!(!set.contains(other), "{other:?}");
+        }
+        assert!(WordSet::new(&[]).is_empty());
+    }
+
+    #[test]
+    fn negations_can_be_kept() {
+        let tokenizer = Tokenizer::new(&TokenizerConfig {
+            stop_words: StopWords::NltkKeepingNegations,
+            ngram_range: (1, 1),
+        });
+        let tokens = tokenizer.tokenize("It is not good, I didn't like it");
+        let words: Vec<&str> = tokens.iter().collect();
+        assert_eq!(words, ["not", "good", "didn", "like"]);
     }
 
     #[test]
     fn bigrams_follow_unigrams() {
         let tokenizer = Tokenizer::new(&TokenizerConfig {
-            drop_stop_words: true,
+            stop_words: StopWords::Nltk,
             ngram_range: (1, 2),
         });
         let terms = tokenizer.tokenize("a great great film").terms();

@@ -2,7 +2,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use movieclassifier::model::{Model, Provenance, SparseWeights};
-use movieclassifier::{Classifier, Config, Label, LearnerConfig, TokenizerConfig};
+use movieclassifier::{
+    Classifier, Config, Label, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
+};
 use proptest::prelude::*;
 
 /// The notebook's pipeline over a small feature space, so that each case runs fast.
@@ -33,24 +35,37 @@ fn review() -> impl Strategy<Value = String> {
 }
 
 fn config() -> impl Strategy<Value = Config> {
+    let stop_words = prop_oneof![
+        Just(StopWords::None),
+        Just(StopWords::Nltk),
+        Just(StopWords::NltkKeepingNegations),
+    ];
+    let step = prop_oneof![
+        Just(StepSize::Optimal),
+        (1e-3f64..1.0, 0.0f64..10.0)
+            .prop_map(|(eta0, resume_sum)| StepSize::AdaGrad { eta0, resume_sum }),
+    ];
+    let precision = prop_oneof![Just(WeightPrecision::F64), Just(WeightPrecision::Scaled16)];
     (
-        1u32..=4096,
-        any::<bool>(),
-        (1u8..=3, 0u8..=2),
-        1e-6f64..1e-2,
-        any::<u32>(),
+        (1u32..=4096, stop_words, (1u8..=3, 0u8..=2)),
+        (1e-6f64..1e-2, any::<u32>(), step),
+        precision,
     )
         .prop_map(
-            |(n_features, drop_stop_words, (min_n, extra), alpha, random_state)| Config {
-                tokenizer: TokenizerConfig {
-                    drop_stop_words,
-                    ngram_range: (min_n, min_n + extra),
-                },
-                n_features,
-                learner: LearnerConfig {
-                    alpha,
-                    random_state,
-                },
+            |((n_features, stop_words, (min_n, extra)), (alpha, random_state, step), precision)| {
+                Config {
+                    tokenizer: TokenizerConfig {
+                        stop_words,
+                        ngram_range: (min_n, min_n + extra),
+                    },
+                    n_features,
+                    learner: LearnerConfig {
+                        alpha,
+                        random_state,
+                        step,
+                    },
+                    precision,
+                }
             },
         )
 }
@@ -72,8 +87,8 @@ proptest! {
             dense[(column % config.n_features) as usize] = value;
         }
         let model = Model {
+            weights: SparseWeights::from_dense(&dense, config.precision),
             config,
-            weights: SparseWeights::from_dense(&dense),
             intercept,
             t,
             provenance: Provenance { data, rows: 7, held_out_accuracy, taught: 3, base_checksum: Some(9) },

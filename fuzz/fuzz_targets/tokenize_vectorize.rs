@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use movieclassifier::tokenize::{python_lower, Tokenizer};
 use movieclassifier::vectorize::HashingVectorizer;
-use movieclassifier::{Config, TokenizerConfig};
+use movieclassifier::{Config, StopWords, TokenizerConfig};
 
 /// The notebook's pipeline and one with bigrams and stop words kept, built once.
 fn pipelines() -> &'static [(Tokenizer, HashingVectorizer); 2] {
@@ -15,7 +15,7 @@ fn pipelines() -> &'static [(Tokenizer, HashingVectorizer); 2] {
     PIPELINES.get_or_init(|| {
         let notebook = Config::notebook();
         let bigrams = TokenizerConfig {
-            drop_stop_words: false,
+            stop_words: StopWords::NltkKeepingNegations,
             ngram_range: (1, 2),
         };
         [

@@ -39,7 +39,7 @@ impl State {
 
     fn learned(&self) -> Learned {
         Learned {
-            bytes: self.classifier.to_bytes(),
+            bytes: self.classifier.to_lossless_bytes(),
             start: self.start_id(),
             keys: self.applied.iter().copied().collect(),
         }
@@ -288,7 +288,7 @@ impl Session {
     /// The learned model as a model file, for download.
     #[wasm_bindgen(js_name = exportModel)]
     pub fn export_model(&self) -> Vec<u8> {
-        self.state.borrow().classifier.to_bytes()
+        self.state.borrow().classifier.to_lossless_bytes()
     }
 
     /// Replaces the learned model by an exported one. A file that is not a valid model is

@@ -1,6 +1,7 @@
 //! `trainer`: trains movieclassifier models out of core, and evaluates, applies and inspects
 //! them from the command line.
 
+mod card;
 mod data;
 mod metrics;
 mod progress;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use movieclassifier::{Classifier, Config};
+use movieclassifier::{Classifier, Config, StepSize, StopWords, WeightPrecision};
 use serde::Serialize;
 
 use crate::data::Columns;
@@ -78,24 +79,154 @@ impl Input {
 enum Preset {
     /// The reference notebook exactly: its tokenizer, 2^21 features, SGDClassifier(loss='log_loss', random_state=1), batches of 1,000.
     Seed,
+    /// The model the site ships: every word kept, word bigrams, AdaGrad steps, one pass, the 150,000 largest weights kept at 16 bits.
+    Default,
+}
+
+/// Everything a preset decides: the pipeline and how to train it.
+struct Recipe {
+    config: Config,
+    batch_size: usize,
+    passes: u32,
+    /// Average the weights over the batches of the last N passes (0: no averaging).
+    average_last: u32,
+    keep_weights: Option<usize>,
 }
 
 impl Preset {
-    fn config(self) -> Config {
+    fn recipe(self) -> Recipe {
         match self {
-            Preset::Seed => Config::notebook(),
-        }
-    }
-
-    fn batch_size(self) -> usize {
-        match self {
-            Preset::Seed => 1000,
+            Preset::Seed => Recipe {
+                config: Config::notebook(),
+                batch_size: 1000,
+                passes: 1,
+                average_last: 0,
+                keep_weights: None,
+            },
+            Preset::Default => {
+                let mut config = Config::notebook();
+                config.tokenizer.stop_words = StopWords::None;
+                config.tokenizer.ngram_range = (1, 2);
+                config.learner.alpha = 1e-6;
+                config.learner.step = StepSize::AdaGrad {
+                    eta0: 0.6,
+                    resume_sum: 1.0,
+                };
+                config.precision = WeightPrecision::Scaled16;
+                Recipe {
+                    config,
+                    batch_size: 1000,
+                    passes: 1,
+                    average_last: 0,
+                    keep_weights: Some(150_000),
+                }
+            }
         }
     }
 
     fn name(self) -> &'static str {
         match self {
             Preset::Seed => "seed",
+            Preset::Default => "default",
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StopWordsArg {
+    None,
+    Nltk,
+    NltkKeepingNegations,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    F64,
+    Scaled16,
+}
+
+/// Changes to a preset, for trying variants.
+#[derive(Args)]
+struct Overrides {
+    /// Longest word n-gram [default: the preset's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=8))]
+    ngram_max: Option<u8>,
+    /// Which words to drop [default: the preset's].
+    #[arg(long, value_enum)]
+    stop_words: Option<StopWordsArg>,
+    /// Learn with AdaGrad steps of this eta0 [default: the preset's].
+    #[arg(long, value_name = "X")]
+    adagrad: Option<f64>,
+    /// L2 penalty [default: the preset's].
+    #[arg(long, value_name = "X")]
+    alpha: Option<f64>,
+    /// Learn with scikit-learn's `optimal` step sizes.
+    #[arg(long, conflicts_with = "adagrad")]
+    optimal_steps: bool,
+    /// Feature space of 2^N columns [default: the preset's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=24))]
+    features_log2: Option<u8>,
+    /// Passes over the training rows [default: the preset's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    passes: Option<u32>,
+    /// Average the weights over the batches of the last N passes [default: the preset's].
+    #[arg(long, value_name = "N")]
+    average_last: Option<u32>,
+    /// Keep only the N largest weights [default: the preset's].
+    #[arg(long, value_name = "N", conflicts_with = "keep_all_weights")]
+    keep_weights: Option<usize>,
+    /// Keep every non-zero weight.
+    #[arg(long)]
+    keep_all_weights: bool,
+    /// How the model file stores weights [default: the preset's].
+    #[arg(long, value_enum)]
+    precision: Option<PrecisionArg>,
+}
+
+impl Overrides {
+    fn apply(&self, recipe: &mut Recipe) {
+        let config = &mut recipe.config;
+        if let Some(n) = self.ngram_max {
+            config.tokenizer.ngram_range.1 = n;
+        }
+        if let Some(words) = self.stop_words {
+            config.tokenizer.stop_words = match words {
+                StopWordsArg::None => StopWords::None,
+                StopWordsArg::Nltk => StopWords::Nltk,
+                StopWordsArg::NltkKeepingNegations => StopWords::NltkKeepingNegations,
+            };
+        }
+        if let Some(alpha) = self.alpha {
+            config.learner.alpha = alpha;
+        }
+        if self.optimal_steps {
+            config.learner.step = StepSize::Optimal;
+        }
+        if let Some(eta0) = self.adagrad {
+            config.learner.step = StepSize::AdaGrad {
+                eta0,
+                resume_sum: 1.0,
+            };
+        }
+        if let Some(log2) = self.features_log2 {
+            config.n_features = 1 << log2;
+        }
+        if let Some(precision) = self.precision {
+            config.precision = match precision {
+                PrecisionArg::F64 => WeightPrecision::F64,
+                PrecisionArg::Scaled16 => WeightPrecision::Scaled16,
+            };
+        }
+        if let Some(passes) = self.passes {
+            recipe.passes = passes;
+        }
+        if let Some(average_last) = self.average_last {
+            recipe.average_last = average_last;
+        }
+        if self.keep_all_weights {
+            recipe.keep_weights = None;
+        } else if self.keep_weights.is_some() {
+            recipe.keep_weights = self.keep_weights;
         }
     }
 }
@@ -109,6 +240,14 @@ struct TrainArgs {
     out: PathBuf,
     #[arg(long, value_enum, default_value = "seed")]
     preset: Preset,
+    #[command(flatten)]
+    overrides: Overrides,
+    /// Also write a model card (Markdown) describing the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    card: Option<PathBuf>,
+    /// Markdown appended to the model card, such as a table of the variants tried.
+    #[arg(long, value_name = "FILE", requires = "card")]
+    card_notes: Option<PathBuf>,
     /// Hold out the last N rows for the report instead of learning from them.
     #[arg(long, default_value_t = 0, value_name = "N")]
     test_rows: usize,
@@ -212,35 +351,44 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[derive(Serialize)]
-struct TrainReport<'a> {
-    data: String,
-    preset: &'a str,
-    model: String,
-    model_bytes: usize,
-    nonzero_weights: usize,
-    intercept: f64,
+pub struct TrainReport<'a> {
+    pub data: String,
+    pub preset: &'a str,
+    pub model: String,
+    pub model_bytes: usize,
+    pub model_bytes_gzip: usize,
+    pub nonzero_weights: usize,
+    pub intercept: f64,
+    pub held_out: &'a metrics::Summary,
     #[serde(flatten)]
-    outcome: &'a train::Outcome,
+    pub outcome: &'a train::Outcome,
 }
 
 fn run_train(args: &TrainArgs) -> Result<()> {
+    let mut recipe = args.preset.recipe();
+    args.overrides.apply(&mut recipe);
     let source = args.input.open()?;
-    let mut classifier = Classifier::new(args.preset.config())?;
+    let mut classifier = Classifier::new(recipe.config.clone())?;
     let plan = Plan {
-        batch_size: args
-            .batch_size
-            .map_or(args.preset.batch_size(), |n| n as usize),
+        batch_size: args.batch_size.map_or(recipe.batch_size, |n| n as usize),
         test_rows: args.test_rows,
+        passes: recipe.passes,
+        average_last: recipe.average_last.min(recipe.passes),
         strict: args.input.strict,
         quiet: args.quiet || args.json,
     };
-    let outcome = train::train(&mut classifier, source, &plan)?;
+    let outcome = train::train(&mut classifier, source, || args.input.open(), &plan)?;
+    classifier.set_resume_sum_to_median();
+    if let Some(keep) = recipe.keep_weights {
+        classifier.keep_largest_weights(keep);
+    }
+    let held_out = train::score_rows(&classifier, &outcome.held_out_rows);
 
     let data_name = args.input.data.display().to_string();
     let provenance = classifier.provenance_mut();
     provenance.data = data_name.clone();
     provenance.rows = outcome.rows_trained;
-    provenance.held_out_accuracy = (outcome.held_out.rows > 0).then_some(outcome.held_out.accuracy);
+    provenance.held_out_accuracy = (held_out.rows > 0).then_some(held_out.accuracy);
     let model = classifier.to_model();
     let bytes = model.encode();
     write_atomically(&args.out, &bytes)?;
@@ -250,10 +398,21 @@ fn run_train(args: &TrainArgs) -> Result<()> {
         preset: args.preset.name(),
         model: args.out.display().to_string(),
         model_bytes: bytes.len(),
+        model_bytes_gzip: card::gzip_len(&bytes)?,
         nonzero_weights: model.weights.len(),
         intercept: model.intercept,
+        held_out: &held_out,
         outcome: &outcome,
     };
+    if let Some(path) = &args.card {
+        let notes = match &args.card_notes {
+            Some(notes) => std::fs::read_to_string(notes)
+                .with_context(|| format!("cannot read {}", notes.display()))?,
+            None => String::new(),
+        };
+        let text = card::model_card(&report, &model.config, &recipe_line(&recipe), &notes);
+        write_atomically(path, text.as_bytes())?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -265,17 +424,36 @@ fn run_train(args: &TrainArgs) -> Result<()> {
     for note in outcome.intake.notes() {
         println!("{note}");
     }
-    if outcome.held_out.rows > 0 {
-        println!("held out: the last {} rows", outcome.held_out.rows);
-        println!("{}", outcome.held_out.lines());
+    if held_out.rows > 0 {
+        println!("held out: the last {} rows", held_out.rows);
+        println!("{}", held_out.lines());
     } else {
         println!("no rows held out (--test-rows N holds out the last N)");
     }
     println!(
-        "wrote {} ({} bytes, {} non-zero weights, intercept {:.5})",
-        report.model, report.model_bytes, report.nonzero_weights, report.intercept
+        "wrote {} ({} bytes, {} gzip'd; {} non-zero weights, intercept {:.5})",
+        report.model,
+        report.model_bytes,
+        report.model_bytes_gzip,
+        report.nonzero_weights,
+        report.intercept
     );
     Ok(())
+}
+
+/// The training settings of a recipe in one line, for the model card.
+fn recipe_line(recipe: &Recipe) -> String {
+    format!(
+        "batches of {}, {} pass{}, {}",
+        recipe.batch_size,
+        recipe.passes,
+        if recipe.passes == 1 { "" } else { "es" },
+        recipe
+            .keep_weights
+            .map_or("every non-zero weight kept".to_owned(), |keep| format!(
+                "the {keep} largest weights kept"
+            ))
+    )
 }
 
 fn run_eval(args: &EvalArgs) -> Result<()> {
@@ -284,6 +462,8 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
     let plan = Plan {
         batch_size: 1,
         test_rows: 0,
+        passes: 1,
+        average_last: 0,
         strict: args.input.strict,
         quiet: args.quiet || args.json,
     };
@@ -353,12 +533,12 @@ fn run_predict(args: &PredictArgs) -> Result<()> {
 fn run_tokenize(args: &TokenizeArgs) -> Result<()> {
     let classifier = match &args.model {
         Some(path) => load_model(path)?,
-        None => Classifier::new(args.preset.config())?,
+        None => Classifier::new(args.preset.recipe().config)?,
     };
     let source = args.input.open()?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    for item in source.rows {
+    for item in source.chunks.into_iter().flatten() {
         match item? {
             Ok(example) => {
                 let tokens = classifier.tokenize(&example.text);
@@ -380,4 +560,24 @@ fn run_tokenize(args: &TokenizeArgs) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_are_written_whole_through_a_rename() {
+        let dir = std::env::temp_dir().join(format!("trainer-write-{}", std::process::id()));
+        let path = dir.join("nested").join("model.postcard");
+        write_atomically(&path, b"first").expect("writes");
+        write_atomically(&path, b"second").expect("overwrites");
+        assert_eq!(std::fs::read(&path).expect("reads"), b"second");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("has a folder"))
+            .expect("lists")
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
 }

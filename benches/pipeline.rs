@@ -1,0 +1,57 @@
+//! The per-review costs behind training and the page: turning one 230-word review into a
+//! feature row, and learning one example, for the seed and default pipelines.
+//!
+//! `cargo bench` runs it; these are measurements, never pass/fail tests.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use movieclassifier::{Classifier, Config, Label, StepSize, StopWords};
+
+/// A 230-word review with the markup and punctuation real ones carry.
+fn review() -> String {
+    let sentence = "This film was <br /><br />not at all what I expected: the acting is \
+                    wonderful, the plot (though slow) keeps you guessing, and the ending? \
+                    Honestly one of the best I've seen this year :) ";
+    let words_per_sentence = sentence.split_whitespace().count();
+    let mut text = String::new();
+    for _ in 0..230usize.div_ceil(words_per_sentence) {
+        text.push_str(sentence);
+    }
+    let words: Vec<&str> = text.split_whitespace().take(230).collect();
+    words.join(" ")
+}
+
+fn default_like() -> Config {
+    let mut config = Config::notebook();
+    config.tokenizer.stop_words = StopWords::None;
+    config.tokenizer.ngram_range = (1, 2);
+    config.learner.step = StepSize::AdaGrad {
+        eta0: 0.6,
+        resume_sum: 1.0,
+    };
+    config
+}
+
+fn pipeline(c: &mut Criterion) {
+    let text = review();
+    for (name, config) in [("seed", Config::notebook()), ("default", default_like())] {
+        let mut classifier = Classifier::new(config).expect("valid config");
+        c.bench_function(&format!("{name}: tokenize+vectorize 230 words"), |b| {
+            b.iter(|| classifier.vectorize(black_box(&text)))
+        });
+        c.bench_function(&format!("{name}: predict_proba 230 words"), |b| {
+            b.iter(|| classifier.predict_proba(black_box(&text)))
+        });
+        c.bench_function(&format!("{name}: partial_fit one example"), |b| {
+            b.iter(|| {
+                classifier
+                    .partial_fit(&[black_box(text.as_str())], &[Label::Positive])
+                    .expect("valid example")
+            })
+        });
+    }
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);
