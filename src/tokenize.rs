@@ -470,6 +470,16 @@ mod tests {
         let tokens = tokenizer.tokenize("It is not good, I didn't like it");
         let words: Vec<&str> = tokens.iter().collect();
         assert_eq!(words, ["not", "good", "didn", "like"]);
+
+        let keep_all = Tokenizer::new(&TokenizerConfig {
+            stop_words: StopWords::None,
+            ngram_range: (1, 1),
+        });
+        let tokens = keep_all.tokenize("It is not good");
+        assert_eq!(
+            tokens.iter().collect::<Vec<_>>(),
+            ["it", "is", "not", "good"]
+        );
     }
 
     #[test]
