@@ -137,3 +137,25 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adagrad_settings_are_checked() {
+        let mut config = Config::notebook();
+        assert_eq!(config.validate(), Ok(()));
+        config.learner.step = StepSize::AdaGrad {
+            eta0: 0.6,
+            resume_sum: 0.0,
+        };
+        assert_eq!(
+            config.validate(),
+            Err(ConfigError::AdaGrad {
+                eta0: 0.6,
+                resume_sum: 0.0
+            })
+        );
+    }
+}
