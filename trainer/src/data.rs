@@ -167,10 +167,14 @@ pub fn open(path: &Path, columns: &Columns) -> Result<Source> {
         let archive = tar::Archive::new(MultiGzDecoder::new(counted));
         thread::spawn(move || read_acl_imdb_tar(archive, &display, &mut sender));
     } else if name.ends_with(".gz") {
-        let csv = csv_reader(MultiGzDecoder::new(counted), columns, &display)?;
+        let csv = csv_reader(
+            LineLimit::new(MultiGzDecoder::new(counted), MAX_LINE_BYTES),
+            columns,
+            &display,
+        )?;
         thread::spawn(move || read_csv(csv, &display, &mut sender));
     } else {
-        let csv = csv_reader(counted, columns, &display)?;
+        let csv = csv_reader(LineLimit::new(counted, MAX_LINE_BYTES), columns, &display)?;
         thread::spawn(move || read_csv(csv, &display, &mut sender));
     }
     Ok(Source {
@@ -178,6 +182,55 @@ pub fn open(path: &Path, columns: &Columns) -> Result<Source> {
         bytes_read: counter,
         total_bytes: Some(metadata.len()),
     })
+}
+
+/// The longest CSV line read: ten times the longest review worth classifying (10 MB), so
+/// that a file with no line breaks (a binary, a 1 GB line) is refused with its line number
+/// before the CSV parser buffers all of it.
+const MAX_LINE_BYTES: u64 = 100 << 20;
+
+/// Passes bytes through, failing once a line grows longer than its limit.
+struct LineLimit<R> {
+    inner: R,
+    limit: u64,
+    line: u64,
+    line_bytes: u64,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        LineLimit {
+            inner,
+            limit,
+            line: 1,
+            line_bytes: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        match memchr::memrchr(b'\n', read) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', read).count() as u64;
+                self.line_bytes = (n - last - 1) as u64;
+            }
+            None => self.line_bytes += n as u64,
+        }
+        if self.line_bytes > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {} is longer than {} MiB, which no review is; is this a CSV file?",
+                    self.line,
+                    self.limit >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// A CSV reader positioned after its header, with the columns it will read.
@@ -515,6 +568,19 @@ na\xefve but fun,1\n"
         for text in [missing, folder, not_csv] {
             assert!(!text.contains('\n'), "{text}");
         }
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_with_its_number() {
+        let text = format!("review,sentiment\nfine,1\n{},0\n", "x".repeat(5 << 20));
+        let mut limited = LineLimit::new(text.as_bytes(), 4 << 20);
+        let err = io::copy(&mut limited, &mut io::sink()).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "line 3 is longer than 4 MiB, which no review is; is this a CSV file?"
+        );
+        let mut unlimited = LineLimit::new(text.as_bytes(), 6 << 20);
+        assert!(io::copy(&mut unlimited, &mut io::sink()).is_ok());
     }
 
     #[test]
