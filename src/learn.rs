@@ -422,6 +422,14 @@ fn our_rand_r(seed: &mut u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// A row with a single feature set to one.
+    fn one_hot(column: u32) -> SparseRow {
+        SparseRow {
+            indices: vec![column],
+            values: vec![1.0],
+        }
+    }
+
     #[test]
     fn seeds_match_numpy() {
         // np.random.RandomState(s): randint(1, MAX_INT), then randint(MAX_INT).
@@ -444,14 +452,8 @@ mod tests {
             step: StepSize::Optimal,
         };
         let mut learner = SgdClassifier::new(config, 4);
-        let good = SparseRow {
-            indices: vec![1],
-            values: vec![1.0],
-        };
-        let bad = SparseRow {
-            indices: vec![2],
-            values: vec![1.0],
-        };
+        let good = one_hot(1);
+        let bad = one_hot(2);
         let rows = [good.clone(), bad.clone()];
         learner
             .partial_fit(&rows, &[Label::Positive, Label::Negative])
@@ -471,14 +473,8 @@ mod tests {
                 resume_sum: 1.0,
             },
         };
-        let good = SparseRow {
-            indices: vec![1],
-            values: vec![1.0],
-        };
-        let bad = SparseRow {
-            indices: vec![2],
-            values: vec![1.0],
-        };
+        let good = one_hot(1);
+        let bad = one_hot(2);
         let mut learner = SgdClassifier::new(config, 4);
         let rows = [good.clone(), bad.clone(), good.clone()];
         let labels = [Label::Positive, Label::Negative, Label::Positive];
@@ -527,10 +523,7 @@ mod tests {
         };
         let mut learner = SgdClassifier::new(config, 4);
         let before = learner.clone();
-        let outside = SparseRow {
-            indices: vec![9],
-            values: vec![1.0],
-        };
+        let outside = one_hot(9);
         assert!(learner.partial_fit(&[outside], &[Label::Positive]).is_err());
         assert!(learner.partial_fit(&[], &[Label::Positive]).is_err());
         assert_eq!(learner, before);
