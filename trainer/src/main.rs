@@ -304,6 +304,7 @@ struct TokenizeArgs {
 }
 
 fn main() {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
@@ -314,6 +315,18 @@ fn main() {
     if let Err(err) = result {
         eprintln!("trainer: {err:#}");
         std::process::exit(1);
+    }
+}
+
+/// Lets a closed pipe end the program quietly, as it does other command-line tools
+/// (`trainer tokenize ... | head`); Rust starts programs with SIGPIPE ignored, which turns
+/// every later `println!` into a panic.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
