@@ -18,7 +18,7 @@ cargo test --workspace
 
 step "fuzzing smoke: each target for 15 s from its committed corpus"
 if rustup toolchain list | grep -q '^nightly'; then
-    for target in tokenize_vectorize model_decode; do
+    for target in tokenize_vectorize model_decode csv_reader; do
         scratch=$(mktemp -d)
         (cd fuzz && cargo +nightly fuzz run -O "$target" "$scratch" "corpus/$target" -- -max_total_time=15 2>&1 | tail -n 1)
         rm -rf "$scratch"

@@ -2,7 +2,7 @@
 //! them from the command line.
 
 mod card;
-mod data;
+use trainer::data;
 mod metrics;
 mod progress;
 mod train;

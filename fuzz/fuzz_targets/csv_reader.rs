@@ -1,0 +1,41 @@
+//! Any bytes as a CSV file go through the trainer's reader, as `trainer train --data` opens
+//! it: each row comes out as a review, a bad row with its place, or an error that ends the
+//! input; nothing panics or hangs.
+#![no_main]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use trainer::data::{open, Columns, Place};
+
+/// One scratch file per fuzzing process, rewritten for every input.
+fn scratch() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("csv-reader-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        dir.join("input.csv")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let path = scratch();
+    std::fs::write(path, data).expect("scratch file");
+    let columns = Columns {
+        text: "review".into(),
+        label: "sentiment".into(),
+    };
+    let Ok(source) = open(path, &columns) else {
+        return;
+    };
+    for chunk in source.chunks {
+        for item in chunk {
+            match item {
+                Ok(Ok(example)) => assert!(!example.text.trim().is_empty()),
+                Ok(Err(bad)) => assert!(matches!(bad.place, Place::Line(line) if line > 0)),
+                Err(_) => return,
+            }
+        }
+    }
+});
