@@ -131,6 +131,12 @@ impl Store {
         let db = opened?
             .dyn_into::<IdbDatabase>()
             .map_err(|_| StoreError::Failed("the database did not open".into()))?;
+        // A newer version of the page, open in another tab, needs this connection gone to
+        // upgrade the database; holding on would block it. Later writes here then fail, and
+        // the session says teaching is no longer kept.
+        let closing = db.clone();
+        let on_version_change = Closure::once_into_js(move || closing.close());
+        db.set_onversionchange(Some(on_version_change.unchecked_ref()));
         Ok(Store { db })
     }
 

@@ -225,3 +225,50 @@ test('with storage full the page keeps learning in memory and destroys nothing',
   assert.equal(await page.locator('#notice').isHidden(), true);
   await context.close();
 });
+
+test('a failed write keeps the earlier saved example and model intact', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const pretrained = await verdictOf(page, REVIEW);
+  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
+  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+
+  // Another tab upgrades the database: the page lets go of it, so its next write fails.
+  const other = await context.newPage();
+  await other.goto(`${site.url}sw.js`);
+  await other.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open('movieclassifier', 2);
+        request.onsuccess = () => {
+          request.result.close();
+          resolve();
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
+  await page.locator('#taught').filter({ hasText: 'Examples learned: 2' }).waitFor();
+
+  const stored = await other.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open('movieclassifier');
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const db = request.result;
+          const transaction = db.transaction(['log', 'model'], 'readonly');
+          const count = transaction.objectStore('log').count();
+          const learned = transaction.objectStore('model').get('learned');
+          transaction.oncomplete = () => {
+            db.close();
+            resolve({ log: count.result, keys: learned.result.keys.length });
+          };
+        };
+      }),
+  );
+  assert.deepEqual(stored, { log: 1, keys: 1 }, 'the first example and its model are intact');
+  await context.close();
+});
