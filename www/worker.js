@@ -18,12 +18,17 @@ function status() {
   return { taught: session.taught(), notice: session.notice() ?? null, persistent: session.persistent() };
 }
 
+// Downloaded once per worker; a restart after another tab's reset or import reuses it.
+let pretrained = null;
+
 async function open() {
-  const response = await fetch('./pretrained.postcard');
-  if (!response.ok) {
-    throw new Error(`The pretrained model could not be downloaded (HTTP ${response.status}).`);
+  if (!pretrained) {
+    const response = await fetch('./pretrained.postcard');
+    if (!response.ok) {
+      throw new Error(`The pretrained model could not be downloaded (HTTP ${response.status}).`);
+    }
+    pretrained = new Uint8Array(await response.arrayBuffer());
   }
-  const pretrained = new Uint8Array(await response.arrayBuffer());
   if (session) session.close();
   session = await openSession(pretrained, DATABASE);
   return status();

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
-import { launch } from './browser.mjs';
+import { launch, ready } from './browser.mjs';
 import { serve } from './server.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -74,7 +74,7 @@ async function longReview(browser, url) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(url);
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   const result = await page.evaluate(async () => {
     const tasks = [];
     new PerformanceObserver((list) => tasks.push(...list.getEntries().map((e) => e.duration)))

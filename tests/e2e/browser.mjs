@@ -18,3 +18,8 @@ export function launch() {
     args: CHROMIUM_ARGS,
   });
 }
+
+/** Waits until the page's worker is ready and its controls are enabled. */
+export function ready(page) {
+  return page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { launch } from './browser.mjs';
+import { launch, ready } from './browser.mjs';
 import { serve } from './server.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -27,11 +27,32 @@ after(async () => {
   await site?.close();
 });
 
+/** Waits until the page counts `n` learned examples. */
+function waitForTaught(page, n) {
+  return page.locator('#taught').filter({ hasText: `Examples learned: ${n}` }).waitFor();
+}
+
 async function openPage(context, url = site.url) {
   const page = await context.newPage();
   await page.goto(url);
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   return page;
+}
+
+/** From a page of the site's origin, upgrades the page's database to `version`. */
+function upgradeDatabase(page, version) {
+  return page.evaluate(
+    (version) =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open('movieclassifier', version);
+        request.onsuccess = () => {
+          request.result.close();
+          resolve();
+        };
+        request.onerror = () => reject(request.error);
+      }),
+    version,
+  );
 }
 
 async function verdictOf(page, text) {
@@ -79,7 +100,7 @@ test('teaching moves the prediction, and survives a reload', async () => {
   const teach = page.getByRole('button', { name: new RegExp(target) });
   for (let n = 1; n <= 3; n += 1) {
     await teach.click();
-    await page.locator('#taught').filter({ hasText: `Examples learned: ${n}` }).waitFor();
+    await waitForTaught(page, n);
   }
   const after = await verdictOf(page, REVIEW);
   assert.ok(
@@ -88,7 +109,7 @@ test('teaching moves the prediction, and survives a reload', async () => {
   );
 
   await page.reload();
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   assert.equal(await taughtCount(page), 3);
   assert.equal(await verdictOf(page, REVIEW), after);
   await context.close();
@@ -100,7 +121,7 @@ test('export, reset and import bring the learned model back', async () => {
   const pretrained = await verdictOf(page, REVIEW);
   const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
   await page.getByRole('button', { name: new RegExp(target) }).click();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await waitForTaught(page, 1);
   const learned = await verdictOf(page, REVIEW);
   assert.notEqual(learned, pretrained);
 
@@ -113,7 +134,7 @@ test('export, reset and import bring the learned model back', async () => {
 
   page.once('dialog', (dialog) => dialog.accept());
   await page.getByRole('button', { name: 'Reset' }).click();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 0' }).waitFor();
+  await waitForTaught(page, 0);
   assert.equal(await verdictOf(page, REVIEW), pretrained);
 
   const notAModel = join(tmpdir(), 'not-a-model.postcard');
@@ -129,7 +150,7 @@ test('export, reset and import bring the learned model back', async () => {
     learned,
   );
   await page.reload();
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   assert.equal(await verdictOf(page, REVIEW), learned, 'the import is kept');
   assert.ok((await readFile(file)).subarray(0, 8).toString() === 'MOVIECLF');
   await context.close();
@@ -141,8 +162,8 @@ test('a second tab learns what the first one teaches', async () => {
   const second = await openPage(context);
   await verdictOf(first, REVIEW);
   await first.getByRole('button', { name: /negative/ }).click();
-  await first.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
-  await second.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await waitForTaught(first, 1);
+  await waitForTaught(second, 1);
   assert.equal(await verdictOf(second, REVIEW), await verdictOf(first, REVIEW));
   await context.close();
 });
@@ -153,10 +174,10 @@ test('after one visit the page works offline', async () => {
   await page.evaluate(() => navigator.serviceWorker.ready);
   // The first visit is not yet controlled by the worker; a reload is, and caches as it goes.
   await page.reload();
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   await context.setOffline(true);
   await page.reload();
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   assert.match(await verdictOf(page, 'A dreadful, boring waste of time.'), /^negative/);
   await context.close();
 });
@@ -180,23 +201,13 @@ test('without usable IndexedDB the page still classifies and learns, and says so
   const page = await context.newPage();
   // A database of a newer version than the page asks for cannot be opened by it.
   await page.goto(`${site.url}sw.js`);
-  await page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const request = indexedDB.open('movieclassifier', 999);
-        request.onsuccess = () => {
-          request.result.close();
-          resolve();
-        };
-        request.onerror = () => reject(request.error);
-      }),
-  );
+  await upgradeDatabase(page, 999);
   await page.goto(site.url);
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
   const before = await verdictOf(page, REVIEW);
   await page.getByRole('button', { name: /negative/ }).click();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await waitForTaught(page, 1);
   assert.notEqual(await verdictOf(page, REVIEW), before);
   await context.close();
 });
@@ -214,12 +225,12 @@ test('with storage full the page keeps learning in memory and destroys nothing',
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
   await page.getByRole('button', { name: new RegExp(target) }).click();
   await page.locator('#notice').filter({ hasText: 'Storage is full' }).waitFor();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await waitForTaught(page, 1);
   assert.notEqual(await verdictOf(page, REVIEW), pretrained, 'the example is learned in memory');
 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   await page.reload();
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   assert.equal(await taughtCount(page), 0, 'nothing half-written was kept');
   assert.equal(await verdictOf(page, REVIEW), pretrained);
   assert.equal(await page.locator('#notice').isHidden(), true);
@@ -232,25 +243,15 @@ test('a failed write keeps the earlier saved example and model intact', async ()
   const pretrained = await verdictOf(page, REVIEW);
   const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
   await page.getByRole('button', { name: new RegExp(target) }).click();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 1' }).waitFor();
+  await waitForTaught(page, 1);
 
   // Another tab upgrades the database: the page lets go of it, so its next write fails.
   const other = await context.newPage();
   await other.goto(`${site.url}sw.js`);
-  await other.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const request = indexedDB.open('movieclassifier', 2);
-        request.onsuccess = () => {
-          request.result.close();
-          resolve();
-        };
-        request.onerror = () => reject(request.error);
-      }),
-  );
+  await upgradeDatabase(other, 2);
   await page.getByRole('button', { name: new RegExp(target) }).click();
   await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
-  await page.locator('#taught').filter({ hasText: 'Examples learned: 2' }).waitFor();
+  await waitForTaught(page, 2);
 
   const stored = await other.evaluate(
     () =>

@@ -2,7 +2,7 @@
 //   trunk build --release --offline && (cd tests/e2e && node screenshot.mjs)
 import { fileURLToPath } from 'node:url';
 
-import { launch } from './browser.mjs';
+import { launch, ready } from './browser.mjs';
 import { serve } from './server.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -13,7 +13,7 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
   await page.goto(site.url);
-  await page.getByRole('button', { name: /positive/ }).and(page.locator(':enabled')).waitFor();
+  await ready(page);
   await page.getByRole('textbox', { name: 'Review' }).fill(
     'A wonderful cast and a clever script, but the ending was a boring mess. Still, I loved it :)',
   );

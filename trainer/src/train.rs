@@ -418,18 +418,18 @@ mod tests {
     const MIXED: &str = "review,sentiment\ngreat film,1\nawful,maybe\ndull film,0\n\
                          ,1\nlovely,1\nboring,0\n";
 
-    #[test]
-    fn bad_rows_are_skipped_counted_and_named() {
-        let path = fixture("mixed.csv", MIXED);
+    /// The notebook's pipeline trained on `MIXED`, written to a file called `name`.
+    fn train_on(name: &str, plan: &Plan) -> Result<(Classifier, Outcome)> {
+        let path = fixture(name, MIXED);
         let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
         let source = open(&path, &columns()).expect("opens");
-        let outcome = train(
-            &mut classifier,
-            source,
-            || open(&path, &columns()),
-            &plan(false, 2),
-        )
-        .expect("trains");
+        let outcome = train(&mut classifier, source, || open(&path, &columns()), plan)?;
+        Ok((classifier, outcome))
+    }
+
+    #[test]
+    fn bad_rows_are_skipped_counted_and_named() {
+        let (classifier, outcome) = train_on("mixed.csv", &plan(false, 2)).expect("trains");
         assert_eq!(outcome.intake.rows_read, 6);
         assert_eq!(outcome.intake.skipped, 2);
         assert!(outcome.intake.first_skipped[0].starts_with("line 3: label `maybe`"));
@@ -445,16 +445,7 @@ mod tests {
 
     #[test]
     fn strict_stops_at_the_first_bad_row() {
-        let path = fixture("strict.csv", MIXED);
-        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
-        let source = open(&path, &columns()).expect("opens");
-        let err = train(
-            &mut classifier,
-            source,
-            || open(&path, &columns()),
-            &plan(true, 1),
-        )
-        .expect_err("stops");
+        let err = train_on("strict.csv", &plan(true, 1)).expect_err("stops");
         assert!(
             err.to_string().starts_with("line 3: label `maybe`"),
             "{err}"
