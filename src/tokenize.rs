@@ -13,6 +13,7 @@
 mod python_unicode;
 
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use crate::config::{StopWords, TokenizerConfig};
 
@@ -59,125 +60,166 @@ impl Tokenizer {
 
     /// The notebook's `tokenizer(text.lower())`.
     pub fn tokenize(&self, text: &str) -> Tokens {
-        let lower = python_lower(text);
-        let stripped = strip_html_tags(&lower);
+        let mut tokens = Tokens {
+            text: String::new(),
+            spans: Vec::new(),
+            ngram_range: self.ngram_range,
+        };
+        self.tokenize_into(text, &mut tokens);
+        tokens
+    }
 
-        // Runs of word characters are copied whole and each run of other characters becomes
-        // one space, as `re.sub('[\W]+', ' ', text)` does; each run is a token, recorded as
-        // it is copied.
-        let mut normalized = String::with_capacity(stripped.len() + 8);
-        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(stripped.len() / 6);
-        let bytes = stripped.as_bytes();
-        let mut at = 0;
-        while at < bytes.len() {
-            let run_start = at;
-            at = skip_while_word(&stripped, at, true);
-            if at > run_start {
-                let from = normalized.len();
-                normalized.push_str(&stripped[run_start..at]);
-                spans.push((from, normalized.len()));
-            }
-            let separator_start = at;
-            at = skip_while_word(&stripped, at, false);
-            if at > separator_start {
-                normalized.push(' ');
-            } else if at == run_start {
-                break;
-            }
+    /// [`Tokenizer::tokenize`] into the buffers of `tokens`, so that a loop over many texts
+    /// allocates once rather than once per text.
+    ///
+    /// The tokens are the word runs of the lowered, tag-stripped text, kept as spans of it:
+    /// Python's `re.sub('[\W]+', ' ', ...)` followed by `split()` yields exactly those runs,
+    /// so the text with its separators collapsed is never built.
+    pub fn tokenize_into(&self, text: &str, tokens: &mut Tokens) {
+        tokens.text.clear();
+        tokens.spans.clear();
+        tokens.ngram_range = self.ngram_range;
+        if text.is_ascii() {
+            // ASCII lowers byte by byte, so stripping first and lowering the rest is the same.
+            strip_html_tags_into(text, &mut tokens.text);
+            tokens.text.make_ascii_lowercase();
+        } else {
+            strip_html_tags_into(&python_lower(text), &mut tokens.text);
         }
+        let stripped_len = tokens.text.len();
+        split_words(&tokens.text, &mut tokens.spans);
+
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
         // can fuse with a last word: "nice :) film" yields the token "film:)".
-        for (n, emoticon) in emoticons(stripped.as_bytes()).enumerate() {
+        let found: Vec<Range<usize>> = emoticons(tokens.text.as_bytes()).collect();
+        for (n, emoticon) in found.into_iter().enumerate() {
             if n > 0 {
-                normalized.push(' ');
+                tokens.text.push(' ');
             }
-            let from = normalized.len();
-            normalized.extend(
-                emoticon
+            let from = tokens.text.len();
+            let mut chars = [0u8; 3];
+            let len = emoticon.len();
+            chars[..len].copy_from_slice(&tokens.text.as_bytes()[emoticon]);
+            tokens.text.extend(
+                chars[..len]
                     .iter()
                     .filter(|&&b| b != b'-')
                     .map(|&b| char::from(b)),
             );
-            match spans.last_mut() {
-                Some(last) if n == 0 && last.1 == from => last.1 = normalized.len(),
-                _ => spans.push((from, normalized.len())),
+            match tokens.spans.last_mut() {
+                Some(last) if n == 0 && last.1 == stripped_len => last.1 = tokens.text.len(),
+                _ => tokens.spans.push((from, tokens.text.len())),
             }
         }
         if !self.stop_words.is_empty() {
-            spans.retain(|&(start, end)| !self.is_stop_word(&normalized[start..end]));
+            // `retain` without its branch: every span is written, and kept by counting it.
+            let text = tokens.text.as_bytes();
+            let spans = &mut tokens.spans;
+            let mut kept = 0;
+            for read in 0..spans.len() {
+                let (start, end) = spans[read];
+                spans[kept] = (start, end);
+                kept += usize::from(!self.stop_words.contains_at(text, start..end));
+            }
+            spans.truncate(kept);
         }
-        Tokens {
-            text: normalized,
-            spans,
-            ngram_range: self.ngram_range,
-        }
-    }
-
-    fn is_stop_word(&self, word: &str) -> bool {
-        self.stop_words.contains(word)
     }
 }
 
 /// A set of short words (at most 16 bytes), each packed into one `u128` and kept in an
 /// open-addressing table: looking up every token of the corpus in a `HashSet<&str>` cost more
-/// than the rest of tokenizing, and here a lookup is one multiply and usually one compare.
+/// than the rest of tokenizing.
+///
+/// Every word sits within [`WordSet::PROBES`] slots of where it hashes (the table grows until
+/// that holds), so a lookup compares a fixed window without a branch: whether a token is a
+/// stop word is a coin toss that a branch predictor keeps losing.
 #[derive(Clone, Debug)]
 struct WordSet {
-    /// Packed words; 0 marks an empty slot (only a word of NUL bytes packs to 0, and no
-    /// token holds one).
+    /// Packed words, with `PROBES - 1` slots past the hashed range so that no window wraps;
+    /// 0 marks an empty slot (only a word of NUL bytes packs to 0, and no token holds one).
     slots: Vec<u128>,
+    /// `log2` of the number of slots words hash to.
+    bits: u32,
     len: usize,
 }
 
 impl WordSet {
     /// Longer words cannot be packed; every stop word is far shorter.
     const MAX_LEN: usize = 16;
+    const PROBES: usize = 4;
 
     fn new(words: &[&str]) -> Self {
+        let packed: Vec<u128> = words.iter().filter_map(|word| Self::pack(word)).collect();
+        let mut bits = (packed.len() * 4)
+            .next_power_of_two()
+            .max(Self::PROBES)
+            .trailing_zeros();
+        loop {
+            if let Some(set) = Self::build(&packed, bits) {
+                return set;
+            }
+            bits += 1;
+        }
+    }
+
+    /// The set in a table of `2^bits` slots, if every word fits near its home slot.
+    fn build(packed: &[u128], bits: u32) -> Option<Self> {
         let mut set = WordSet {
-            slots: vec![0; (words.len() * 4).next_power_of_two().max(1)],
+            slots: vec![0; (1 << bits) + Self::PROBES - 1],
+            bits,
             len: 0,
         };
-        for word in words.iter().filter_map(|word| Self::pack(word)) {
-            let mut slot = set.slot_of(word);
-            while set.slots[slot] != 0 && set.slots[slot] != word {
-                slot = (slot + 1) & (set.slots.len() - 1);
+        for &word in packed {
+            let home = set.slot_of(word);
+            let window = &mut set.slots[home..home + Self::PROBES];
+            if window.contains(&word) {
+                continue;
             }
-            if set.slots[slot] == 0 {
-                set.slots[slot] = word;
-                set.len += 1;
-            }
+            *window.iter_mut().find(|slot| **slot == 0)? = word;
+            set.len += 1;
         }
-        set
+        Some(set)
     }
 
     fn pack(word: &str) -> Option<u128> {
-        let bytes = word.as_bytes();
-        if bytes.is_empty() || bytes.len() > Self::MAX_LEN {
+        Self::pack_at(word.as_bytes(), 0..word.len())
+    }
+
+    /// Packs `text[at]`, reading a whole 16 bytes where the text has them: copying a word of
+    /// variable length into place was most of the cost of a lookup.
+    fn pack_at(text: &[u8], at: Range<usize>) -> Option<u128> {
+        let len = at.len();
+        if len == 0 || len > Self::MAX_LEN {
             return None;
         }
         let mut packed = [0u8; Self::MAX_LEN];
-        packed[..bytes.len()].copy_from_slice(bytes);
-        Some(u128::from_le_bytes(packed))
+        match text.get(at.start..at.start + Self::MAX_LEN) {
+            Some(block) => packed.copy_from_slice(block),
+            None => packed[..len].copy_from_slice(&text[at]),
+        }
+        let keep = u128::MAX >> (8 * (Self::MAX_LEN - len));
+        Some(u128::from_le_bytes(packed) & keep).filter(|&packed| packed != 0)
     }
 
     fn slot_of(&self, packed: u128) -> usize {
         let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
-        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (self.slots.len() - 1)
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize
     }
 
+    #[cfg(test)]
     fn contains(&self, word: &str) -> bool {
-        let Some(packed) = Self::pack(word) else {
+        self.contains_at(word.as_bytes(), 0..word.len())
+    }
+
+    /// Whether the word `text[at]` is in the set.
+    fn contains_at(&self, text: &[u8], at: Range<usize>) -> bool {
+        let Some(packed) = Self::pack_at(text, at) else {
             return false;
         };
-        let mut slot = self.slot_of(packed);
-        loop {
-            match self.slots[slot] {
-                0 => return false,
-                found if found == packed => return true,
-                _ => slot = (slot + 1) & (self.slots.len() - 1),
-            }
-        }
+        let home = self.slot_of(packed);
+        self.slots[home..home + Self::PROBES]
+            .iter()
+            .fold(false, |found, &slot| found | (slot == packed))
     }
 
     fn is_empty(&self) -> bool {
@@ -185,46 +227,118 @@ impl WordSet {
     }
 }
 
-/// The end of the run, from byte `at`, of characters that are word characters (`word`) or
-/// are not; ASCII, nearly all of a review, is decided without decoding.
-fn skip_while_word(text: &str, mut at: usize, word: bool) -> usize {
-    let bytes = text.as_bytes();
-    while let Some(&byte) = bytes.get(at) {
-        let (is, width) = if byte.is_ascii() {
-            (is_ascii_word(byte), 1)
-        } else {
-            match text[at..].chars().next() {
-                Some(c) => (is_word(c), c.len_utf8()),
-                None => break,
+/// Appends the word runs of `text` (Python's `\w+` matches) to `spans`.
+///
+/// Deciding byte by byte where a run ends mispredicted a branch at nearly every word
+/// boundary, which cost most of tokenizing. Instead each 64-byte block becomes a mask with a
+/// bit per word byte, and the runs' edges are the bits where the mask changes, visited in
+/// order with `trailing_zeros`.
+fn split_words(text: &str, spans: &mut Vec<(usize, usize)>) {
+    let mut masks = WordMasks::default();
+    let mut in_word = false;
+    let mut start = 0;
+    for (index, block) in text.as_bytes().chunks(64).enumerate() {
+        let base = index * 64;
+        let mask = masks.next(text, base, block);
+        let mut edges = mask ^ (mask << 1 | u64::from(in_word));
+        while edges != 0 {
+            let at = base + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if in_word {
+                spans.push((start, at));
+            } else {
+                start = at;
             }
-        };
-        if is != word {
-            break;
+            in_word = !in_word;
         }
-        at += width;
     }
-    at
+    if in_word {
+        spans.push((start, text.len()));
+    }
 }
 
-/// `re.sub('<[^>]*>', '', text)`: each `<` up to the first `>` after it goes; a `<` with no
-/// `>` after it stays, and so does everything after it.
-fn strip_html_tags(text: &str) -> String {
-    let mut stripped = String::with_capacity(text.len());
+/// Turns consecutive 64-byte blocks of a text into masks of its word bytes.
+#[derive(Default)]
+struct WordMasks {
+    /// Bytes at the start of the next block that finish a character begun in this one, and
+    /// whether that character is a word character.
+    spill: usize,
+    spill_is_word: bool,
+}
+
+impl WordMasks {
+    /// The mask of `block`, which starts at byte `base` of `text`: bit `i` is set when byte
+    /// `i` belongs to a word character. ASCII blocks are looked up byte by byte without a
+    /// branch; a block with other characters decodes them.
+    fn next(&mut self, text: &str, base: usize, block: &[u8]) -> u64 {
+        let mut mask = 0u64;
+        let mut high_bits = 0u8;
+        for (i, &byte) in block.iter().enumerate() {
+            mask |= u64::from(ASCII_WORD[usize::from(byte & 0x7f)]) << i;
+            high_bits |= byte;
+        }
+        if high_bits.is_ascii() {
+            return mask;
+        }
+        let mut i = self.spill.min(block.len());
+        let mut mask = if self.spill_is_word { bits(0..i) } else { 0 };
+        while i < block.len() {
+            let byte = block[i];
+            if byte.is_ascii() {
+                mask |= u64::from(ASCII_WORD[usize::from(byte)]) << i;
+                i += 1;
+                continue;
+            }
+            // `i` is where a character starts: steps are whole characters.
+            let Some(c) = text[base + i..].chars().next() else {
+                break;
+            };
+            let end = i + c.len_utf8();
+            self.spill_is_word = is_word(c);
+            if self.spill_is_word {
+                mask |= bits(i..end.min(block.len()));
+            }
+            i = end;
+        }
+        self.spill = i - block.len();
+        mask
+    }
+}
+
+/// A mask with the bits of `range` set.
+fn bits(range: Range<usize>) -> u64 {
+    range.fold(0, |mask, bit| mask | 1 << bit)
+}
+
+/// Which ASCII bytes are word characters: `[0-9A-Za-z_]`.
+const ASCII_WORD: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'_';
+        byte += 1;
+    }
+    table
+};
+
+/// `re.sub('<[^>]*>', '', text)` appended to `out`: each `<` up to the first `>` after it
+/// goes; a `<` with no `>` after it stays, and so does everything after it.
+fn strip_html_tags_into(text: &str, out: &mut String) {
     let mut rest = text;
     while let Some(open) = rest.find('<') {
         let Some(close) = rest[open..].find('>') else {
             break;
         };
-        stripped.push_str(&rest[..open]);
+        out.push_str(&rest[..open]);
         rest = &rest[open + close + 1..];
     }
-    stripped.push_str(rest);
-    stripped
+    out.push_str(rest);
 }
 
 /// `re.findall('(?::|;|=)(?:-)?(?:\)|\(|D|P)', text)`: leftmost, non-overlapping, the
-/// optional nose taken when it leads to a match.
-fn emoticons(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// optional nose taken when it leads to a match. Yields where each match is.
+fn emoticons(text: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     let is_eyes = |b: u8| matches!(b, b':' | b';' | b'=');
     let is_mouth = |b: Option<&u8>| matches!(b, Some(b')' | b'(' | b'D' | b'P'));
     let mut at = 0;
@@ -249,7 +363,7 @@ fn emoticons(text: &[u8]) -> impl Iterator<Item = &[u8]> {
                 continue;
             };
             at = start + len;
-            return Some(&text[start..at]);
+            return Some(start..at);
         }
         None
     })
@@ -377,14 +491,10 @@ fn lower_char(c: char) -> char {
 /// Python's `re` word character for `str` patterns: `isalnum()` or `_`.
 pub fn is_word(c: char) -> bool {
     if c.is_ascii() {
-        is_ascii_word(c as u8)
+        ASCII_WORD[c as usize]
     } else {
         in_table(&python_unicode::WORD, c)
     }
-}
-
-fn is_ascii_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 fn in_table(ranges: &[(u32, u32)], c: char) -> bool {
@@ -429,14 +539,44 @@ mod tests {
 
     #[test]
     fn tags_and_emoticons_follow_the_notebooks_patterns() {
-        assert_eq!(strip_html_tags("a<b <c>d>e<f"), "ad>e<f");
-        let found: Vec<&[u8]> = emoticons(b":-) ;( =-x :-:P =D;-(").collect();
+        let mut stripped = String::new();
+        strip_html_tags_into("a<b <c>d>e<f", &mut stripped);
+        assert_eq!(stripped, "ad>e<f");
+        let matched = |text: &'static [u8]| -> Vec<&[u8]> {
+            emoticons(text).map(|range| &text[range]).collect()
+        };
+        let found = matched(b":-) ;( =-x :-:P =D;-(");
         assert_eq!(found, [&b":-)"[..], b";(", b":P", b"=D", b";-("]);
         // Across and at the ends of the eight-byte blocks that are skipped whole.
-        let long = b"abcdefgh:)ijklmnop qrstuv:-(wxyz 0123456;P";
-        let found: Vec<&[u8]> = emoticons(long).collect();
+        let found = matched(b"abcdefgh:)ijklmnop qrstuv:-(wxyz 0123456;P");
         assert_eq!(found, [&b":)"[..], b":-(", b";P"]);
         assert!(!has_eyes(b"abcdefgh") && has_eyes(b"abcdefg=") && has_eyes(b";bcdefgh"));
+    }
+
+    #[test]
+    fn word_runs_match_a_character_by_character_reading() {
+        // Words and separators of 1 to 4 bytes, many texts long enough to cross several
+        // 64-byte blocks at every alignment.
+        let pieces = [
+            "a", "Z", "_", "7", " ", "-", "é", "²", "\u{301}", "中", "—", "😀", "𝟘",
+        ];
+        let mut state = 12345u32;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            for _ in 0..(state >> 16) % 200 {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                text.push_str(pieces[(state >> 16) as usize % pieces.len()]);
+            }
+            let mut spans = Vec::new();
+            split_words(&text, &mut spans);
+            let found: Vec<&str> = spans.iter().map(|&(s, e)| &text[s..e]).collect();
+            let expected: Vec<&str> = text
+                .split(|c| !is_word(c))
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(found, expected, "{text:?}");
+        }
     }
 
     #[test]
