@@ -20,7 +20,7 @@ pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use classifier::{Classifier, Explanation, Featurizer, Prediction, TermContribution};
+pub use classifier::{Classifier, Explanation, Featurizer, Prediction, Scratch, TermContribution};
 pub use config::{
     Config, ConfigError, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
 };

@@ -60,11 +60,7 @@ impl Tokenizer {
 
     /// The notebook's `tokenizer(text.lower())`.
     pub fn tokenize(&self, text: &str) -> Tokens {
-        let mut tokens = Tokens {
-            text: String::new(),
-            spans: Vec::new(),
-            ngram_range: self.ngram_range,
-        };
+        let mut tokens = Tokens::default();
         self.tokenize_into(text, &mut tokens);
         tokens
     }
@@ -385,7 +381,7 @@ fn has_eyes(block: &[u8]) -> bool {
 }
 
 /// The tokens of one text, and the n-gram terms built from them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tokens {
     text: String,
     spans: Vec<(usize, usize)>,

@@ -64,9 +64,14 @@ impl HashingVectorizer {
 
     /// `HashingVectorizer.transform([text])` for the tokens of one text.
     pub fn transform(&self, tokens: &Tokens) -> SparseRow {
+        self.transform_reusing(tokens, &mut Vec::new())
+    }
+
+    /// [`HashingVectorizer::transform`] with a buffer kept from text to text.
+    pub fn transform_reusing(&self, tokens: &Tokens, keys: &mut Vec<u64>) -> SparseRow {
         // Each occurrence as one sortable key, `column << 1 | negative`: sorting 8-byte keys
         // is what makes the columns ascending, and it is the costliest step here.
-        let mut keys: Vec<u64> = Vec::with_capacity(tokens.len());
+        keys.clear();
         tokens.for_each_term(|term| {
             let (column, sign) = self.column(term);
             keys.push(u64::from(column) << 1 | u64::from(sign < 0.0));
@@ -77,7 +82,7 @@ impl HashingVectorizer {
             indices: Vec::with_capacity(keys.len()),
             values: Vec::with_capacity(keys.len()),
         };
-        for key in keys {
+        for &key in keys.iter() {
             let column = (key >> 1) as u32;
             let value = if key & 1 == 0 { 1.0 } else { -1.0 };
             match row.indices.last() {

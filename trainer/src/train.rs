@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use movieclassifier::vectorize::SparseRow;
-use movieclassifier::{Classifier, Featurizer, Label};
+use movieclassifier::{Classifier, Featurizer, Label, Scratch};
 use serde::Serialize;
 
 use crate::data::{BadRow, Item, Place, Source, CHUNKS_IN_FLIGHT};
@@ -113,9 +113,10 @@ fn featurize(
         let (worker_output, from_worker) = sync_channel(CHUNKS_IN_FLIGHT);
         let featurizer = featurizer.clone();
         thread::spawn(move || {
+            let mut scratch = Scratch::default();
             for chunk in worker_input {
                 if worker_output
-                    .send(featurize_chunk(chunk, &featurizer))
+                    .send(featurize_chunk(chunk, &featurizer, &mut scratch))
                     .is_err()
                 {
                     return;
@@ -141,13 +142,17 @@ fn featurize(
     .flatten()
 }
 
-fn featurize_chunk(chunk: Vec<Item>, featurizer: &Featurizer) -> Vec<FeaturedItem> {
+fn featurize_chunk(
+    chunk: Vec<Item>,
+    featurizer: &Featurizer,
+    scratch: &mut Scratch,
+) -> Vec<FeaturedItem> {
     chunk
         .into_iter()
         .map(|item| {
             item.map(|row| {
                 row.map(|example| Featured {
-                    row: featurizer.vectorize(&example.text),
+                    row: featurizer.vectorize_reusing(&example.text, scratch),
                     label: example.label,
                     place: example.place,
                     repaired: example.repaired,
