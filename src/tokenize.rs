@@ -83,10 +83,11 @@ impl Tokenizer {
             strip_html_tags_into(&python_lower(text), &mut tokens.text);
         }
         let stripped_len = tokens.text.len();
-        split_words(&tokens.text, &mut tokens.spans);
+        let last_run = split_words(&tokens.text, &self.stop_words, &mut tokens.spans);
 
         // Python appends `' '.join(emoticons)` with no separator before it, so an emoticon
-        // can fuse with a last word: "nice :) film" yields the token "film:)".
+        // can fuse with a last word: "nice :) film" yields the token "film:)", kept even when
+        // the word alone is a stop word (no stop word holds an emoticon's characters).
         let found: Vec<Range<usize>> = emoticons(tokens.text.as_bytes()).collect();
         for (n, emoticon) in found.into_iter().enumerate() {
             if n > 0 {
@@ -102,22 +103,16 @@ impl Tokenizer {
                     .filter(|&&b| b != b'-')
                     .map(|&b| char::from(b)),
             );
-            match tokens.spans.last_mut() {
-                Some(last) if n == 0 && last.1 == stripped_len => last.1 = tokens.text.len(),
-                _ => tokens.spans.push((from, tokens.text.len())),
+            let end = tokens.text.len();
+            match last_run {
+                Some(run) if n == 0 && run.1 == stripped_len => {
+                    if tokens.spans.last() == Some(&run) {
+                        tokens.spans.pop();
+                    }
+                    tokens.spans.push((run.0, end));
+                }
+                _ => tokens.spans.push((from, end)),
             }
-        }
-        if !self.stop_words.is_empty() {
-            // `retain` without its branch: every span is written, and kept by counting it.
-            let text = tokens.text.as_bytes();
-            let spans = &mut tokens.spans;
-            let mut kept = 0;
-            for read in 0..spans.len() {
-                let (start, end) = spans[read];
-                spans[kept] = (start, end);
-                kept += usize::from(!self.stop_words.contains_at(text, start..end));
-            }
-            spans.truncate(kept);
         }
     }
 }
@@ -209,6 +204,9 @@ impl WordSet {
 
     /// Whether the word `text[at]` is in the set.
     fn contains_at(&self, text: &[u8], at: Range<usize>) -> bool {
+        if self.len == 0 {
+            return false;
+        }
         let Some(packed) = Self::pack_at(text, at) else {
             return false;
         };
@@ -217,23 +215,33 @@ impl WordSet {
             .iter()
             .fold(false, |found, &slot| found | (slot == packed))
     }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
-/// Appends the word runs of `text` (Python's `\w+` matches) to `spans`.
+/// Appends the word runs of `text` (Python's `\w+` matches) that are not in `dropped` to
+/// `spans`, and returns the last run, dropped or not.
 ///
 /// Deciding byte by byte where a run ends mispredicted a branch at nearly every word
 /// boundary, which cost most of tokenizing. Instead each 64-byte block becomes a mask with a
 /// bit per word byte, and the runs' edges are the bits where the mask changes, visited in
-/// order with `trailing_zeros`.
-fn split_words(text: &str, spans: &mut Vec<(usize, usize)>) {
+/// order with `trailing_zeros`. A dropped run is pushed and taken back rather than skipped
+/// with a branch, for the same reason.
+fn split_words(
+    text: &str,
+    dropped: &WordSet,
+    spans: &mut Vec<(usize, usize)>,
+) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut masks = WordMasks::default();
     let mut in_word = false;
     let mut start = 0;
-    for (index, block) in text.as_bytes().chunks(64).enumerate() {
+    let mut last_run = None;
+    let mut end_run = |run: (usize, usize)| {
+        spans.push(run);
+        let drop = dropped.contains_at(bytes, run.0..run.1);
+        spans.truncate(spans.len() - usize::from(drop));
+        last_run = Some(run);
+    };
+    for (index, block) in bytes.chunks(64).enumerate() {
         let base = index * 64;
         let mask = masks.next(text, base, block);
         let mut edges = mask ^ (mask << 1 | u64::from(in_word));
@@ -241,7 +249,7 @@ fn split_words(text: &str, spans: &mut Vec<(usize, usize)>) {
             let at = base + edges.trailing_zeros() as usize;
             edges &= edges - 1;
             if in_word {
-                spans.push((start, at));
+                end_run((start, at));
             } else {
                 start = at;
             }
@@ -249,8 +257,9 @@ fn split_words(text: &str, spans: &mut Vec<(usize, usize)>) {
         }
     }
     if in_word {
-        spans.push((start, text.len()));
+        end_run((start, text.len()));
     }
+    last_run
 }
 
 /// Turns consecutive 64-byte blocks of a text into masks of its word bytes.
@@ -268,12 +277,21 @@ impl WordMasks {
     /// branch; a block with other characters decodes them.
     fn next(&mut self, text: &str, base: usize, block: &[u8]) -> u64 {
         let mut mask = 0u64;
-        let mut high_bits = 0u8;
-        for (i, &byte) in block.iter().enumerate() {
-            mask |= u64::from(ASCII_WORD[usize::from(byte & 0x7f)]) << i;
-            high_bits |= byte;
+        let mut all_bytes = 0u64;
+        let eights = block.chunks_exact(8);
+        let tail_at = block.len() - eights.remainder().len();
+        for (k, eight) in eights.enumerate() {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(eight);
+            let word = u64::from_le_bytes(bytes);
+            mask |= u64::from(ascii_word_bits(word)) << (8 * k);
+            all_bytes |= word;
         }
-        if high_bits.is_ascii() {
+        for (i, &byte) in block.iter().enumerate().skip(tail_at) {
+            mask |= u64::from(ASCII_WORD[usize::from(byte & 0x7f)]) << i;
+            all_bytes |= u64::from(byte);
+        }
+        if all_bytes & 0x8080_8080_8080_8080 == 0 {
             return mask;
         }
         let mut i = self.spill.min(block.len());
@@ -299,6 +317,20 @@ impl WordMasks {
         self.spill = i - block.len();
         mask
     }
+}
+
+/// Bit `i` set when byte `i` of eight ASCII bytes is a word character, all eight tested at
+/// once: a byte lies in `lo..=hi` when adding `0x80 - lo` sets its top bit and adding
+/// `0x7f - hi` does not (no byte below `0x80` carries into the next).
+fn ascii_word_bits(bytes: u64) -> u8 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let within = |lo: u8, hi: u8| {
+        (bytes + ONES * u64::from(0x80 - lo)) & !(bytes + ONES * u64::from(0x7f - hi)) & TOPS
+    };
+    let words = within(b'0', b'9') | within(b'a', b'z') | within(b'A', b'Z') | within(b'_', b'_');
+    // Gathers the eight top bits into one byte.
+    ((words >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// A mask with the bits of `range` set.
@@ -565,7 +597,7 @@ mod tests {
                 text.push_str(pieces[(state >> 16) as usize % pieces.len()]);
             }
             let mut spans = Vec::new();
-            split_words(&text, &mut spans);
+            split_words(&text, &WordSet::new(&[]), &mut spans);
             let found: Vec<&str> = spans.iter().map(|&(s, e)| &text[s..e]).collect();
             let expected: Vec<&str> = text
                 .split(|c| !is_word(c))
@@ -592,7 +624,7 @@ mod tests {
         for other in ["film", "nots", "no ", "", "themselvesthemselves", "\u{0}"] {
             assert!(!set.contains(other), "{other:?}");
         }
-        assert!(WordSet::new(&[]).is_empty());
+        assert_eq!(WordSet::new(&[]).len, 0);
     }
 
     #[test]

@@ -251,6 +251,10 @@ struct TrainArgs {
     /// Hold out the last N rows for the report instead of learning from them.
     #[arg(long, default_value_t = 0, value_name = "N")]
     test_rows: usize,
+    /// Read only the first N usable rows of the input (the held-out rows are the last of
+    /// them).
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
     /// Rows per partial_fit call [default: the preset's].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     batch_size: Option<u32>,
@@ -385,6 +389,7 @@ fn run_train(args: &TrainArgs) -> Result<()> {
     let plan = Plan {
         batch_size: args.batch_size.map_or(recipe.batch_size, |n| n as usize),
         test_rows: args.test_rows,
+        limit: args.limit,
         passes: recipe.passes,
         average_last: recipe.average_last.min(recipe.passes),
         strict: args.input.strict,
@@ -475,12 +480,13 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
     let plan = Plan {
         batch_size: 1,
         test_rows: 0,
+        limit: args.limit,
         passes: 1,
         average_last: 0,
         strict: args.input.strict,
         quiet: args.quiet || args.json,
     };
-    let (summary, intake) = train::evaluate(&classifier, source, args.skip, args.limit, &plan)?;
+    let (summary, intake) = train::evaluate(&classifier, source, args.skip, &plan)?;
     if args.json {
         #[derive(Serialize)]
         struct EvalReport<'a> {

@@ -30,6 +30,8 @@ const BAD_ROWS_NAMED: usize = 5;
 pub struct Plan {
     pub batch_size: usize,
     pub test_rows: usize,
+    /// Read at most this many usable rows.
+    pub limit: Option<u64>,
     /// Passes over the training rows; each pass after the first reads the input again.
     pub passes: u32,
     /// Average the weights after every batch of the last N passes and keep the average
@@ -276,12 +278,16 @@ pub fn train(
     let mut window: VecDeque<(SparseRow, Label)> = VecDeque::with_capacity(plan.test_rows + 1);
     let mut batcher = Batcher::new(plan.batch_size);
     let mut rows_trained = 0u64;
+    let mut usable = 0u64;
     let averages_from = plan.passes.saturating_sub(plan.average_last) + 1;
     if plan.average_last > 0 && averages_from <= 1 {
         batcher.start_averaging(classifier);
     }
 
     for item in featurize(source.chunks, classifier.featurizer()) {
+        if plan.limit.is_some_and(|limit| usable == limit) {
+            break;
+        }
         intake.rows_read += 1;
         let example = match item? {
             Ok(example) => example,
@@ -290,6 +296,7 @@ pub fn train(
                 continue;
             }
         };
+        usable += 1;
         if example.repaired {
             if plan.strict {
                 bail!("{}: the text is not valid UTF-8 (--strict)", example.place);
@@ -350,12 +357,12 @@ pub fn train(
     })
 }
 
-/// Scores a classifier on rows `skip..skip + limit` of `source`.
+/// Scores a classifier on the usable rows of `source` after the first `skip`, at most
+/// `plan.limit` of them.
 pub fn evaluate(
     classifier: &Classifier,
     source: Source,
     skip: u64,
-    limit: Option<u64>,
     plan: &Plan,
 ) -> Result<(Summary, Intake)> {
     let mut progress = Progress::new(source.total_bytes, plan.quiet);
@@ -375,7 +382,7 @@ pub fn evaluate(
         if usable <= skip {
             continue;
         }
-        if limit.is_some_and(|limit| usable > skip + limit) {
+        if plan.limit.is_some_and(|limit| usable > skip + limit) {
             break;
         }
         intake.repaired += u64::from(example.repaired);
@@ -413,6 +420,7 @@ mod tests {
         Plan {
             batch_size: 2,
             test_rows: 1,
+            limit: None,
             passes,
             average_last: 0,
             strict,
@@ -446,6 +454,17 @@ mod tests {
         // Two passes over three rows in batches of two.
         assert_eq!(outcome.batches, 4);
         assert_eq!(classifier.learner().t(), 7.0);
+    }
+
+    #[test]
+    fn a_limit_stops_reading_after_that_many_usable_rows() {
+        let plan = Plan {
+            limit: Some(2),
+            ..plan(false, 1)
+        };
+        let (_, outcome) = train_on("limit.csv", &plan).expect("trains");
+        assert_eq!(outcome.intake.rows_read, 3);
+        assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (1, 1));
     }
 
     #[test]
