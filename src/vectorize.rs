@@ -57,7 +57,14 @@ impl HashingVectorizer {
         let hash = murmur3_32_signed(term.as_bytes());
         // |i32::MIN| is 2^31, which scikit-learn takes modulo n_features by a detour; in 64 bits
         // it needs none.
-        let column = i64::from(hash).unsigned_abs() % u64::from(self.n_features);
+        let magnitude = i64::from(hash).unsigned_abs();
+        let n_features = u64::from(self.n_features);
+        // A division per term was a fifth of vectorizing; the usual 2^k columns need none.
+        let column = if n_features.is_power_of_two() {
+            magnitude & (n_features - 1)
+        } else {
+            magnitude % n_features
+        };
         let sign = if hash >= 0 { 1.0 } else { -1.0 };
         (column as u32, sign)
     }
