@@ -188,6 +188,7 @@ pub fn score_rows(classifier: &Classifier, rows: &[(SparseRow, Label)]) -> Summa
 
 /// Learns from batches as they fill up.
 struct Batcher {
+    columns: DenseColumns,
     rows: Vec<SparseRow>,
     labels: Vec<Label>,
     size: usize,
@@ -223,8 +224,9 @@ impl Average {
 }
 
 impl Batcher {
-    fn new(size: usize) -> Self {
+    fn new(size: usize, n_features: u32) -> Self {
         Batcher {
+            columns: DenseColumns::new(n_features),
             rows: Vec::with_capacity(size),
             labels: Vec::with_capacity(size),
             size,
@@ -241,7 +243,13 @@ impl Batcher {
         });
     }
 
-    fn push(&mut self, classifier: &mut Classifier, row: SparseRow, label: Label) -> Result<()> {
+    fn push(
+        &mut self,
+        classifier: &mut Classifier,
+        mut row: SparseRow,
+        label: Label,
+    ) -> Result<()> {
+        self.columns.renumber(&mut row);
         self.rows.push(row);
         self.labels.push(label);
         if self.rows.len() == self.size {
@@ -264,6 +272,53 @@ impl Batcher {
     }
 }
 
+/// Renumbers feature columns densely, in the order the learner first meets them, and back.
+///
+/// scikit-learn's learner scales every non-zero weight at the end of each batch, and of the
+/// notebook's 2^21 columns (16 MB of weights) about 100,000 are ever touched: renumbered, they
+/// sit in the first megabyte, which stays in cache. Each weight sees the same operations in
+/// the same order, and rows keep their entries in the original column order (the order of the
+/// dot products' sums), so the model is the same to the bit.
+struct DenseColumns {
+    /// The dense number of each original column; `UNSEEN` until the learner meets it.
+    dense_of: Vec<u32>,
+    original_of: Vec<u32>,
+}
+
+impl DenseColumns {
+    const UNSEEN: u32 = u32::MAX;
+
+    fn new(n_features: u32) -> Self {
+        DenseColumns {
+            dense_of: vec![Self::UNSEEN; n_features as usize],
+            original_of: Vec::new(),
+        }
+    }
+
+    fn renumber(&mut self, row: &mut SparseRow) {
+        for column in &mut row.indices {
+            let dense = &mut self.dense_of[*column as usize];
+            if *dense == Self::UNSEEN {
+                *dense = self.original_of.len() as u32;
+                self.original_of.push(*column);
+            }
+            *column = *dense;
+        }
+    }
+
+    /// Puts a classifier trained on renumbered rows back in the original columns.
+    fn restore(&self, classifier: &mut Classifier) -> Result<()> {
+        let learner = classifier.learner();
+        let mut weights = vec![0.0; learner.weights().len()];
+        for (&original, &weight) in self.original_of.iter().zip(learner.weights()) {
+            weights[original as usize] = weight;
+        }
+        let intercept = learner.intercept();
+        classifier.set_weights(weights, intercept)?;
+        Ok(())
+    }
+}
+
 /// Trains `classifier` on `source` by the plan; `reopen` reads the input again for each pass
 /// after the first.
 pub fn train(
@@ -276,7 +331,7 @@ pub fn train(
     let mut progress = Progress::new(source.total_bytes, plan.quiet);
     let mut intake = Intake::default();
     let mut window: VecDeque<(SparseRow, Label)> = VecDeque::with_capacity(plan.test_rows + 1);
-    let mut batcher = Batcher::new(plan.batch_size);
+    let mut batcher = Batcher::new(plan.batch_size, classifier.config().n_features);
     let mut rows_trained = 0u64;
     let mut usable = 0u64;
     let averages_from = plan.passes.saturating_sub(plan.average_last) + 1;
@@ -346,6 +401,7 @@ pub fn train(
     if let Some(average) = batcher.average.take() {
         average.apply(classifier)?;
     }
+    batcher.columns.restore(classifier)?;
 
     Ok(Outcome {
         rows_trained,
