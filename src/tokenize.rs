@@ -117,84 +117,117 @@ impl Tokenizer {
     }
 }
 
-/// A set of short words (at most 16 bytes), each packed into one `u128` and kept in an
-/// open-addressing table: looking up every token of the corpus in a `HashSet<&str>` cost more
+/// A set of short words, looked up once per token of the corpus: a `HashSet<&str>` cost more
 /// than the rest of tokenizing.
 ///
-/// Every word sits within [`WordSet::PROBES`] slots of where it hashes (the table grows until
-/// that holds), so a lookup compares a fixed window without a branch: whether a token is a
-/// stop word is a coin toss that a branch predictor keeps losing.
+/// Words of up to 8 bytes (nearly all stop words) are packed into a `u64` and placed by a
+/// multiplicative hash whose multiplier is searched for, when the set is built, so that no
+/// two words share a slot: a lookup is then a multiply and one compare, with no branch to
+/// mispredict (whether a token is a stop word is a coin toss). The few longer words are
+/// compared one by one.
+///
+/// Packing pads with NUL bytes, so "a\0" would pass for "a"; tokens never hold a NUL, which
+/// is not a word character.
 #[derive(Clone, Debug)]
 struct WordSet {
-    /// Packed words, with `PROBES - 1` slots past the hashed range so that no window wraps;
-    /// 0 marks an empty slot (only a word of NUL bytes packs to 0, and no token holds one).
-    slots: Vec<u128>,
-    /// `log2` of the number of slots words hash to.
+    /// Packed short words at their slots; 0 marks an empty slot (only a word of NUL bytes
+    /// would pack to 0, and none is ever stored or looked up).
+    short: Vec<u64>,
+    multiplier: u64,
+    /// `log2` of the number of slots.
     bits: u32,
+    /// Words of 9 to 16 bytes, packed into a `u128`.
+    long: Vec<u128>,
     len: usize,
 }
 
 impl WordSet {
-    /// Longer words cannot be packed; every stop word is far shorter.
+    const SHORT_LEN: usize = 8;
+    /// Longer words are never looked for; every stop word is far shorter.
     const MAX_LEN: usize = 16;
-    const PROBES: usize = 4;
+    /// Multipliers tried at one table size before doubling it.
+    const TRIES: u64 = 1000;
 
     fn new(words: &[&str]) -> Self {
-        let packed: Vec<u128> = words.iter().filter_map(|word| Self::pack(word)).collect();
-        let mut bits = (packed.len() * 4)
+        let mut short: Vec<u64> = Vec::new();
+        let mut long: Vec<u128> = Vec::new();
+        for word in words {
+            let bytes = word.as_bytes();
+            if let Some(packed) = Self::pack_short(bytes, 0..bytes.len()) {
+                short.push(packed);
+            } else if let Some(packed) = Self::pack_long(bytes, 0..bytes.len()) {
+                long.push(packed);
+            }
+        }
+        short.sort_unstable();
+        short.dedup();
+        long.sort_unstable();
+        long.dedup();
+        // A table about 16 times the number of words usually takes a few tries.
+        let mut bits = (short.len() * 16)
             .next_power_of_two()
-            .max(Self::PROBES)
-            .trailing_zeros();
+            .trailing_zeros()
+            .max(1);
+        let mut multiplier = 0x9e37_79b9_7f4a_7c15u64;
         loop {
-            if let Some(set) = Self::build(&packed, bits) {
-                return set;
+            for _ in 0..Self::TRIES {
+                multiplier = multiplier.wrapping_add(0x6a09_e667_f3bc_c909) | 1;
+                if let Some(table) = Self::place(&short, multiplier, bits) {
+                    return WordSet {
+                        short: table,
+                        multiplier,
+                        bits,
+                        len: short.len() + long.len(),
+                        long,
+                    };
+                }
             }
             bits += 1;
         }
     }
 
-    /// The set in a table of `2^bits` slots, if every word fits near its home slot.
-    fn build(packed: &[u128], bits: u32) -> Option<Self> {
-        let mut set = WordSet {
-            slots: vec![0; (1 << bits) + Self::PROBES - 1],
-            bits,
-            len: 0,
-        };
-        for &word in packed {
-            let home = set.slot_of(word);
-            let window = &mut set.slots[home..home + Self::PROBES];
-            if window.contains(&word) {
-                continue;
+    /// The table of `words` under `multiplier`, if no two words share a slot.
+    fn place(words: &[u64], multiplier: u64, bits: u32) -> Option<Vec<u64>> {
+        let mut table = vec![0; 1 << bits];
+        for &word in words {
+            let slot = &mut table[Self::slot(word, multiplier, bits)];
+            if *slot != 0 {
+                return None;
             }
-            *window.iter_mut().find(|slot| **slot == 0)? = word;
-            set.len += 1;
+            *slot = word;
         }
-        Some(set)
+        Some(table)
     }
 
-    fn pack(word: &str) -> Option<u128> {
-        Self::pack_at(word.as_bytes(), 0..word.len())
+    fn slot(packed: u64, multiplier: u64, bits: u32) -> usize {
+        (packed.wrapping_mul(multiplier) >> (64 - bits)) as usize
     }
 
-    /// Packs `text[at]`, reading a whole 16 bytes where the text has them: copying a word of
-    /// variable length into place was most of the cost of a lookup.
-    fn pack_at(text: &[u8], at: Range<usize>) -> Option<u128> {
+    /// Packs `text[at]` if it has 1 to 8 bytes, reading a whole 8 bytes where the text has
+    /// them: copying a word of variable length into place was most of the cost of a lookup.
+    fn pack_short(text: &[u8], at: Range<usize>) -> Option<u64> {
         let len = at.len();
-        if len == 0 || len > Self::MAX_LEN {
+        if len == 0 || len > Self::SHORT_LEN {
             return None;
         }
-        let mut packed = [0u8; Self::MAX_LEN];
-        match text.get(at.start..at.start + Self::MAX_LEN) {
+        let mut packed = [0u8; Self::SHORT_LEN];
+        match text.get(at.start..at.start + Self::SHORT_LEN) {
             Some(block) => packed.copy_from_slice(block),
             None => packed[..len].copy_from_slice(&text[at]),
         }
-        let keep = u128::MAX >> (8 * (Self::MAX_LEN - len));
-        Some(u128::from_le_bytes(packed) & keep).filter(|&packed| packed != 0)
+        let keep = u64::MAX >> (8 * (Self::SHORT_LEN - len));
+        Some(u64::from_le_bytes(packed) & keep).filter(|&packed| packed != 0)
     }
 
-    fn slot_of(&self, packed: u128) -> usize {
-        let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
-        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize
+    /// Packs `text[at]` if it has 9 to 16 bytes.
+    fn pack_long(text: &[u8], at: Range<usize>) -> Option<u128> {
+        let len = at.len();
+        if len <= Self::SHORT_LEN || len > Self::MAX_LEN {
+            return None;
+        }
+        let mut packed = [0u8; Self::MAX_LEN];
+        packed[..len].copy_from_slice(&text[at]);
+        Some(u128::from_le_bytes(packed))
     }
 
     #[cfg(test)]
@@ -207,13 +240,10 @@ impl WordSet {
         if self.len == 0 {
             return false;
         }
-        let Some(packed) = Self::pack_at(text, at) else {
-            return false;
-        };
-        let home = self.slot_of(packed);
-        self.slots[home..home + Self::PROBES]
-            .iter()
-            .fold(false, |found, &slot| found | (slot == packed))
+        if let Some(packed) = Self::pack_short(text, at.clone()) {
+            return self.short[Self::slot(packed, self.multiplier, self.bits)] == packed;
+        }
+        Self::pack_long(text, at).is_some_and(|packed| self.long.contains(&packed))
     }
 }
 
@@ -621,7 +651,17 @@ mod tests {
         let words: Vec<&str> = stop_words().collect();
         let set = WordSet::new(&words);
         assert!(words.iter().all(|word| set.contains(word)));
-        for other in ["film", "nots", "no ", "", "themselvesthemselves", "\u{0}"] {
+        let others = [
+            "film",
+            "nots",
+            "no ",
+            "",
+            "themselve",
+            "themselvesthemselves",
+            "\u{0}",
+            "\u{0}\u{0}",
+        ];
+        for other in others {
             assert!(!set.contains(other), "{other:?}");
         }
         assert_eq!(WordSet::new(&[]).len, 0);
