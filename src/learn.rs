@@ -112,7 +112,7 @@ impl SgdClassifier {
             intercept: 0.0,
             t: 1.0,
             squared_sums: Vec::new(),
-            support: Support::default(),
+            support: Support::empty(n_features as usize),
         }
     }
 
