@@ -351,12 +351,15 @@ impl WordMasks {
 
 /// Bit `i` set when byte `i` of eight ASCII bytes is a word character, all eight tested at
 /// once: a byte lies in `lo..=hi` when adding `0x80 - lo` sets its top bit and adding
-/// `0x7f - hi` does not (no byte below `0x80` carries into the next).
+/// `0x7f - hi` does not (no byte below `0x80` carries into the next). Other bytes give
+/// meaningless bits, which the caller throws away.
 fn ascii_word_bits(bytes: u64) -> u8 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const TOPS: u64 = 0x8080_8080_8080_8080;
     let within = |lo: u8, hi: u8| {
-        (bytes + ONES * u64::from(0x80 - lo)) & !(bytes + ONES * u64::from(0x7f - hi)) & TOPS
+        let at_least_lo = bytes.wrapping_add(ONES * u64::from(0x80 - lo));
+        let above_hi = bytes.wrapping_add(ONES * u64::from(0x7f - hi));
+        at_least_lo & !above_hi & TOPS
     };
     let words = within(b'0', b'9') | within(b'a', b'z') | within(b'A', b'Z') | within(b'_', b'_');
     // Gathers the eight top bits into one byte.
