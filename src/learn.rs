@@ -383,7 +383,7 @@ impl ScaledWeights<'_> {
     }
 
     /// `reset_wscale`. A zero weight stays zero when scaled, so only the support is visited:
-    /// scaling all 2^21 weights at the end of every call was a fifth of the notebook's
+    /// scaling all 2^21 weights at the end of every call was a fifth of the `seed` preset's
     /// training time. Says whether every weight is still finite.
     fn fold_scale(&mut self) -> bool {
         let mut finite = true;

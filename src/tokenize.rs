@@ -596,6 +596,9 @@ mod tests {
         assert_eq!(tokens("nice :) film"), ["nice", "film:)"]);
         assert_eq!(tokens("nice :) film :-("), ["nice", "film", ":)", ":("]);
         assert_eq!(tokens("bad :D"), ["bad"]);
+        // The fused token is kept even where the word alone is a stop word.
+        assert_eq!(tokens(":) it"), ["it:)"]);
+        assert_eq!(tokens("great :-( the"), ["great", "the:("]);
     }
 
     #[test]
