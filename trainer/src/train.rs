@@ -52,6 +52,20 @@ pub struct Intake {
 }
 
 impl Intake {
+    /// Counts a row read and hands over a usable one; an unusable one is skipped and counted,
+    /// or with `strict` ends the run.
+    fn take<T>(
+        &mut self,
+        item: Result<std::result::Result<T, BadRow>>,
+        strict: bool,
+    ) -> Result<Option<T>> {
+        self.rows_read += 1;
+        match item? {
+            Ok(row) => Ok(Some(row)),
+            Err(bad) => self.skip(&bad, strict).map(|()| None),
+        }
+    }
+
     fn skip(&mut self, bad: &BadRow, strict: bool) -> Result<()> {
         if strict {
             bail!("{bad} (--strict stops at the first unusable row)");
@@ -343,13 +357,8 @@ pub fn train(
         if plan.limit.is_some_and(|limit| usable == limit) {
             break;
         }
-        intake.rows_read += 1;
-        let example = match item? {
-            Ok(example) => example,
-            Err(bad) => {
-                intake.skip(&bad, plan.strict)?;
-                continue;
-            }
+        let Some(example) = intake.take(item, plan.strict)? else {
+            continue;
         };
         usable += 1;
         if example.repaired {
@@ -426,13 +435,8 @@ pub fn evaluate(
     let mut scores = Scores::default();
     let mut usable = 0u64;
     for item in source.chunks.into_iter().flatten() {
-        intake.rows_read += 1;
-        let example = match item? {
-            Ok(example) => example,
-            Err(bad) => {
-                intake.skip(&bad, plan.strict)?;
-                continue;
-            }
+        let Some(example) = intake.take(item, plan.strict)? else {
+            continue;
         };
         usable += 1;
         if usable <= skip {
