@@ -32,6 +32,12 @@ function waitForTaught(page, n) {
   return page.locator('#taught').filter({ hasText: `Examples learned: ${n}` }).waitFor();
 }
 
+/** The label opposite to `verdict` ("positive 96.36% :D") and the button that teaches it. */
+function opposite(page, verdict) {
+  const label = verdict.startsWith('positive') ? 'negative' : 'positive';
+  return { label, button: page.getByRole('button', { name: new RegExp(label) }) };
+}
+
 async function openPage(context, url = site.url) {
   const page = await context.newPage();
   await page.goto(url);
@@ -96,8 +102,7 @@ test('teaching moves the prediction, and survives a reload', async () => {
   const context = await browser.newContext();
   const page = await openPage(context);
   const before = await verdictOf(page, REVIEW);
-  const target = before.startsWith('positive') ? 'negative' : 'positive';
-  const teach = page.getByRole('button', { name: new RegExp(target) });
+  const { label: target, button: teach } = opposite(page, before);
   for (let n = 1; n <= 3; n += 1) {
     await teach.click();
     await waitForTaught(page, n);
@@ -119,8 +124,8 @@ test('export, reset and import bring the learned model back', async () => {
   const context = await browser.newContext();
   const page = await openPage(context);
   const pretrained = await verdictOf(page, REVIEW);
-  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
-  await page.getByRole('button', { name: new RegExp(target) }).click();
+  const teach = opposite(page, pretrained).button;
+  await teach.click();
   await waitForTaught(page, 1);
   const learned = await verdictOf(page, REVIEW);
   assert.notEqual(learned, pretrained);
@@ -216,14 +221,14 @@ test('with storage full the page keeps learning in memory and destroys nothing',
   const context = await browser.newContext();
   const page = await openPage(context);
   const pretrained = await verdictOf(page, REVIEW);
-  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
+  const teach = opposite(page, pretrained).button;
 
   // Chromium's own quota override: the next write fails with a real QuotaExceededError.
   // (Chromium applies it only to an origin that has not written yet.)
   const cdp = await context.newCDPSession(page);
   const origin = new URL(site.url).origin;
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
-  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await teach.click();
   await page.locator('#notice').filter({ hasText: 'Storage is full' }).waitFor();
   await waitForTaught(page, 1);
   assert.notEqual(await verdictOf(page, REVIEW), pretrained, 'the example is learned in memory');
@@ -241,15 +246,15 @@ test('a failed write keeps the earlier saved example and model intact', async ()
   const context = await browser.newContext();
   const page = await openPage(context);
   const pretrained = await verdictOf(page, REVIEW);
-  const target = pretrained.startsWith('positive') ? 'negative' : 'positive';
-  await page.getByRole('button', { name: new RegExp(target) }).click();
+  const teach = opposite(page, pretrained).button;
+  await teach.click();
   await waitForTaught(page, 1);
 
   // Another tab upgrades the database: the page lets go of it, so its next write fails.
   const other = await context.newPage();
   await other.goto(`${site.url}sw.js`);
   await upgradeDatabase(other, 2);
-  await page.getByRole('button', { name: new RegExp(target) }).click();
+  await teach.click();
   await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
   await waitForTaught(page, 2);
 
