@@ -1,8 +1,9 @@
 //! The whole pipeline behind one type: text in, probability out, and learning from labels.
 
 use crate::config::{Config, ConfigError, WeightPrecision};
-use crate::learn::{Label, LearnError, SgdClassifier};
-use crate::model::{Model, ModelError, Provenance, SparseWeights};
+use crate::label::Label;
+use crate::learn::{ColumnSlots, LearnError, SgdClassifier, SquaredSums};
+use crate::model::{Model, ModelError, Provenance, SparseWeights, StoredSums};
 use crate::tokenize::{Tokenizer, Tokens};
 use crate::vectorize::{HashingVectorizer, SparseRow};
 
@@ -52,36 +53,60 @@ pub struct Scratch {
 }
 
 /// A sentiment classifier: the featurizer and learner of one [`Config`].
+///
+/// It keeps a weight for each feature column it has met ([`ColumnSlots`]), so its memory
+/// follows what its model stores, whatever feature space the model declares.
 #[derive(Clone, Debug)]
 pub struct Classifier {
     config: Config,
     featurizer: Featurizer,
+    slots: ColumnSlots,
     learner: SgdClassifier,
     provenance: Provenance,
+}
+
+impl PartialEq for Classifier {
+    /// The same model, every piece of learner state included, whatever the slot numbering.
+    fn eq(&self, other: &Self) -> bool {
+        self.to_lossless_model() == other.to_lossless_model()
+    }
 }
 
 impl Classifier {
     /// An untrained classifier.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
-        let learner = SgdClassifier::new(config.learner.clone(), config.n_features);
-        Ok(Self::assemble(config, learner, Provenance::default()))
+        let learner = SgdClassifier::new(config.learner.clone());
+        Ok(Self::from_parts(
+            config,
+            ColumnSlots::default(),
+            learner,
+            Provenance::default(),
+        ))
     }
 
     /// The classifier a model file describes.
     pub fn from_model(model: Model) -> Result<Self, ModelError> {
-        model.config.validate()?;
-        let weights = model
-            .weights
-            .to_dense(model.config.n_features)
-            .ok_or_else(|| ModelError::Malformed("a weight column is out of range".into()))?;
+        model.validate()?;
+        let (columns, weights): (Vec<u32>, Vec<f64>) = model.weights.iter().unzip();
+        let sums = model.squared_sums.map(|sums| SquaredSums {
+            per_slot: sums.per_weight,
+            intercept: sums.intercept,
+            fresh: sums.fresh,
+        });
         let learner = SgdClassifier::from_state(
             model.config.learner.clone(),
             weights,
             model.intercept,
             model.t,
+            sums,
         );
-        Ok(Self::assemble(model.config, learner, model.provenance))
+        Ok(Self::from_parts(
+            model.config,
+            ColumnSlots::from_columns(columns),
+            learner,
+            model.provenance,
+        ))
     }
 
     /// Reads a model file.
@@ -89,29 +114,86 @@ impl Classifier {
         Self::from_model(Model::decode(bytes)?)
     }
 
-    fn assemble(config: Config, learner: SgdClassifier, provenance: Provenance) -> Self {
+    /// A classifier from a learner whose slot `k` holds the weight of `slots.columns()[k]`.
+    pub(crate) fn from_parts(
+        config: Config,
+        slots: ColumnSlots,
+        learner: SgdClassifier,
+        provenance: Provenance,
+    ) -> Self {
         Classifier {
             featurizer: Featurizer::new(&config),
             config,
+            slots,
             learner,
             provenance,
         }
     }
 
-    /// The model as its configuration publishes it (`Config::precision`).
+    /// The model as its configuration publishes it (`Config::precision`): the non-zero
+    /// weights, and for AdaGrad the sum a loaded copy resumes from instead of every sum.
     pub fn to_model(&self) -> Model {
-        self.to_model_at(self.config.precision)
+        let entries: Vec<(u32, f64)> = self
+            .sorted_slots()
+            .into_iter()
+            .map(|(column, slot)| (column, self.learner.weights()[slot]))
+            .filter(|&(_, weight)| weight != 0.0)
+            .collect();
+        self.model_of(
+            SparseWeights::from_entries(&entries, self.config.precision),
+            None,
+        )
     }
 
-    /// The model with its weights stored at `precision`.
-    pub fn to_model_at(&self, precision: WeightPrecision) -> Model {
+    /// The model with every weight exact and, with AdaGrad steps, every sum: reading it back
+    /// gives this very classifier, which is what a learner that goes on learning must save.
+    pub fn to_lossless_model(&self) -> Model {
+        let weights = self.learner.weights();
+        let sums = self.learner.squared_sums();
+        let mut entries = Vec::new();
+        let mut per_weight = Vec::new();
+        for (column, slot) in self.sorted_slots() {
+            let sum = sums.map(|sums| sums.per_slot[slot]);
+            // A slot at its starting state is the same as no slot: leaving it out keeps the
+            // file the same whatever columns were looked at without being learned.
+            if weights[slot] != 0.0 || sums.is_some_and(|sums| sum != Some(sums.fresh)) {
+                entries.push((column, weights[slot]));
+                per_weight.extend(sum);
+            }
+        }
+        let stored_sums = sums.map(|sums| StoredSums {
+            per_weight,
+            intercept: sums.intercept,
+            fresh: sums.fresh,
+        });
+        self.model_of(
+            SparseWeights::from_entries(&entries, WeightPrecision::F64),
+            stored_sums,
+        )
+    }
+
+    fn model_of(&self, weights: SparseWeights, squared_sums: Option<StoredSums>) -> Model {
         Model {
             config: self.config.clone(),
-            weights: SparseWeights::from_dense(self.learner.weights(), precision),
+            weights,
             intercept: self.learner.intercept(),
             t: self.learner.t(),
+            squared_sums,
             provenance: self.provenance.clone(),
         }
+    }
+
+    /// Every (column, slot), columns ascending.
+    fn sorted_slots(&self) -> Vec<(u32, usize)> {
+        let mut pairs: Vec<(u32, usize)> = self
+            .slots
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(slot, &column)| (column, slot))
+            .collect();
+        pairs.sort_unstable();
+        pairs
     }
 
     /// The model file's bytes, as its configuration publishes it.
@@ -119,43 +201,44 @@ impl Classifier {
         self.to_model().encode()
     }
 
-    /// The model file's bytes with every weight exact, so that reading them back gives this
-    /// very classifier: what a learner that goes on learning must save.
+    /// The lossless model file's bytes (see [`Classifier::to_lossless_model`]).
     pub fn to_lossless_bytes(&self) -> Vec<u8> {
-        self.to_model_at(WeightPrecision::F64).encode()
+        self.to_lossless_model().encode()
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    pub fn learner(&self) -> &SgdClassifier {
-        &self.learner
-    }
-
     pub fn provenance(&self) -> &Provenance {
         &self.provenance
     }
 
-    pub fn provenance_mut(&mut self) -> &mut Provenance {
-        &mut self.provenance
+    /// The same classifier, saying where it came from.
+    pub fn with_provenance(self, provenance: Provenance) -> Classifier {
+        Classifier { provenance, ..self }
     }
 
-    /// Replaces the weights and intercept (see [`SgdClassifier::set_weights`]).
-    pub fn set_weights(&mut self, weights: Vec<f64>, intercept: f64) -> Result<(), LearnError> {
-        self.learner.set_weights(weights, intercept)
+    /// The non-zero weights as (column, weight), columns ascending: `coef_[0]`'s non-zeros.
+    pub fn weights(&self) -> Vec<(u32, f64)> {
+        self.to_model().weights.iter().collect()
     }
 
-    /// With AdaGrad steps, fixes the squared-gradient sum a saved model resumes from (see
-    /// [`SgdClassifier::set_resume_sum_to_median`]); call it when training is done.
-    pub fn set_resume_sum_to_median(&mut self) {
-        self.learner.set_resume_sum_to_median();
-        self.config.learner = self.learner.config().clone();
+    /// The weight of one feature column.
+    pub fn weight(&self, column: u32) -> f64 {
+        self.slots
+            .slot(column)
+            .map_or(0.0, |slot| self.learner.weights()[slot as usize])
     }
 
-    /// Keeps only the `keep` weights of largest magnitude (see [`SgdClassifier::keep_largest`]).
-    pub fn keep_largest_weights(&mut self, keep: usize) {
-        self.learner.keep_largest(keep);
+    /// `intercept_[0]`.
+    pub fn intercept(&self) -> f64 {
+        self.learner.intercept()
+    }
+
+    /// `t_`: one more than the number of examples learned.
+    pub fn t(&self) -> f64 {
+        self.learner.t()
     }
 
     pub fn featurizer(&self) -> &Featurizer {
@@ -175,9 +258,28 @@ impl Classifier {
         self.featurizer.vectorize(text)
     }
 
+    /// `decision_function` for a vectorised row: columns the model has never met weigh
+    /// nothing, as their zero weights would.
+    pub fn decision_function(&self, row: &SparseRow) -> f64 {
+        let weights = self.learner.weights();
+        let dot: f64 = row
+            .iter()
+            .filter_map(|(column, value)| {
+                let slot = self.slots.slot(column)?;
+                Some(value * weights[slot as usize])
+            })
+            .sum();
+        dot + self.learner.intercept()
+    }
+
+    /// The probability that a vectorised row is a positive review.
+    pub fn predict_proba_row(&self, row: &SparseRow) -> f64 {
+        crate::learn::expit(self.decision_function(row))
+    }
+
     /// The probability that `text` is a positive review.
     pub fn predict_proba(&self, text: &str) -> f64 {
-        self.learner.predict_proba(&self.vectorize(text))
+        self.predict_proba_row(&self.vectorize(text))
     }
 
     pub fn predict(&self, text: &str) -> Label {
@@ -186,7 +288,7 @@ impl Classifier {
 
     /// The predicted label and the model's confidence in it, as the notebook reports them.
     pub fn classify(&self, text: &str) -> Prediction {
-        Prediction::from_decision(self.learner.decision_function(&self.vectorize(text)))
+        Prediction::from_decision(self.decision_function(&self.vectorize(text)))
     }
 
     /// How each distinct term of `text` moves the decision, in order of first appearance.
@@ -211,7 +313,7 @@ impl Classifier {
                 columns.push((column, sign));
                 terms.push(TermContribution {
                     term: term.to_owned(),
-                    weight: sign * self.learner.weights()[column as usize],
+                    weight: sign * self.weight(column),
                     count: 1,
                     contribution: 0.0,
                 });
@@ -230,8 +332,27 @@ impl Classifier {
         Explanation {
             terms,
             intercept: self.learner.intercept(),
-            decision: self.learner.decision_function(&row),
+            decision: self.decision_function(&row),
         }
+    }
+
+    /// Learns one example, as the page does when its visitor teaches it: a `partial_fit` of
+    /// one row, counted in the model's provenance. The trainer's `--start` runs this too, so
+    /// what a visitor taught can be replayed to the same bytes.
+    ///
+    /// An example that would take the model past the range a model file holds is refused
+    /// and changes nothing, so every model taught this way can be saved and read back.
+    pub fn teach(&mut self, text: &str, label: Label) -> Result<(), LearnError> {
+        let row = self.vectorize(text);
+        self.teach_row(&row, label)
+    }
+
+    /// [`Classifier::teach`] for a row already vectorised by this classifier's featurizer.
+    pub fn teach_row(&mut self, row: &SparseRow, label: Label) -> Result<(), LearnError> {
+        let slot_row = self.slot_row(row)?;
+        self.learner.learn_one(&slot_row, label)?;
+        self.provenance.taught += 1;
+        Ok(())
     }
 
     /// `clf.partial_fit(vect.transform(texts), labels)`.
@@ -250,7 +371,34 @@ impl Classifier {
         rows: &[SparseRow],
         labels: &[Label],
     ) -> Result<(), LearnError> {
-        self.learner.partial_fit(rows, labels)
+        if rows.len() != labels.len() {
+            return Err(LearnError::LengthMismatch {
+                rows: rows.len(),
+                labels: labels.len(),
+            });
+        }
+        let slot_rows = rows
+            .iter()
+            .map(|row| self.slot_row(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.learner.partial_fit(&slot_rows, labels)
+    }
+
+    /// `row` with its columns as the learner's slots, new columns given new slots.
+    fn slot_row(&mut self, row: &SparseRow) -> Result<SparseRow, LearnError> {
+        let n_features = self.config.n_features;
+        let mut indices = Vec::with_capacity(row.len());
+        for &column in &row.indices {
+            if column >= n_features {
+                return Err(LearnError::ColumnOutOfRange { column, n_features });
+            }
+            indices.push(self.slots.slot_or_insert(column));
+        }
+        self.learner.grow_to(self.slots.len());
+        Ok(SparseRow {
+            indices,
+            values: row.values.clone(),
+        })
     }
 }
 

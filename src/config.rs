@@ -69,9 +69,10 @@ pub enum StepSize {
     /// penalty applies to the features of each row as it is learned.
     AdaGrad {
         eta0: f64,
-        /// The squared-gradient sum every feature starts from when a model file is loaded:
-        /// the sums themselves are not stored (they would double the file), so a loaded
-        /// model resumes with this typical value, chosen by the trainer.
+        /// The squared-gradient sum every feature starts from when a published model file
+        /// is loaded: such a file leaves the sums out (they would double it), so a loaded
+        /// model resumes with this typical value, chosen by the trainer. A lossless file
+        /// (the page's saved and exported models) keeps every sum.
         resume_sum: f64,
     },
 }
@@ -96,27 +97,71 @@ impl Config {
     }
 }
 
-/// The largest feature space a model may declare: 2^24 columns, 128 MiB of weights. Larger
-/// spaces gain nothing for reviews and would let a hostile file ask for any allocation.
+/// The largest feature space a model may declare: 2^24 columns. Memory follows the weights a
+/// model stores, not this number, but no review needs more columns.
 pub const MAX_FEATURES: u32 = 1 << 24;
 
-/// The longest n-gram a model may ask for.
-pub const MAX_NGRAM: u8 = 8;
+/// The longest n-gram a model may ask for: the literature's uni+bi+trigrams. Each longer
+/// n-gram costs another pass over every review's tokens.
+pub const MAX_NGRAM: u8 = 3;
+
+/// The L2 penalties a model may use: scikit-learn's default is 1e-4, the shipped model's 1e-6.
+pub const ALPHA_RANGE: (f64, f64) = (1e-10, 1.0);
+
+/// AdaGrad's base step: each step moves a weight by at most `eta0`, so a taught example can
+/// never move a weight by more than this (the shipped model uses 0.6).
+pub const ETA0_RANGE: (f64, f64) = (1e-6, 10.0);
+
+/// The sum a loaded AdaGrad model resumes from: trained models' lie between 1e-3 and 10.
+pub const RESUME_SUM_RANGE: (f64, f64) = (1e-12, 1e30);
+
+/// The largest of AdaGrad's squared-gradient sums: one example adds at most
+/// `(1 + alpha * MAX_WEIGHT)^2`, 1e12, so no model taught fewer than 1e18 examples comes near.
+pub const MAX_SQUARED_SUM: f64 = 1e30;
+
+/// The largest magnitude of a weight or of the intercept. Trained models stay below 100; a
+/// taught example that would pass this is refused.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// The largest step counter `t`: 2^53, where counting in floats stops being exact.
+pub const MAX_T: f64 = 9_007_199_254_740_992.0;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum ConfigError {
     #[error("n_features is {0}; it must be between 1 and {MAX_FEATURES}")]
     FeatureCount(u32),
-    #[error("n-gram range ({0}, {1}) is invalid; it needs 1 <= min <= max <= {MAX_NGRAM}")]
+    #[error("ngram_range is ({0}, {1}); it needs 1 <= min <= max <= {MAX_NGRAM}")]
     NgramRange(u8, u8),
-    #[error("alpha is {0}; it must be a positive finite number")]
-    Alpha(f64),
-    #[error("AdaGrad's eta0 {eta0} and resume_sum {resume_sum} must be positive finite numbers")]
-    AdaGrad { eta0: f64, resume_sum: f64 },
+    #[error("{field} is {value:e}; it must be between {min:e} and {max:e}")]
+    OutOfRange {
+        field: &'static str,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
+}
+
+/// Checks that `value` lies in `range` (a NaN never does), naming `field` if not.
+pub(crate) fn check_range(
+    field: &'static str,
+    value: f64,
+    (min, max): (f64, f64),
+) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
+    }
 }
 
 impl Config {
-    /// Checks the invariants the pipeline relies on.
+    /// Checks the invariants the pipeline relies on, and that every setting lies where a
+    /// trained model's does: a hand-made file cannot ask for a learner that overflows.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.n_features == 0 || self.n_features > MAX_FEATURES {
             return Err(ConfigError::FeatureCount(self.n_features));
@@ -125,14 +170,10 @@ impl Config {
         if min_n == 0 || min_n > max_n || max_n > MAX_NGRAM {
             return Err(ConfigError::NgramRange(min_n, max_n));
         }
-        let alpha = self.learner.alpha;
-        if !(alpha.is_finite() && alpha > 0.0) {
-            return Err(ConfigError::Alpha(alpha));
-        }
+        check_range("alpha", self.learner.alpha, ALPHA_RANGE)?;
         if let StepSize::AdaGrad { eta0, resume_sum } = self.learner.step {
-            if !(eta0.is_finite() && eta0 > 0.0 && resume_sum.is_finite() && resume_sum > 0.0) {
-                return Err(ConfigError::AdaGrad { eta0, resume_sum });
-            }
+            check_range("eta0", eta0, ETA0_RANGE)?;
+            check_range("resume_sum", resume_sum, RESUME_SUM_RANGE)?;
         }
         Ok(())
     }
@@ -152,10 +193,40 @@ mod tests {
         };
         assert_eq!(
             config.validate(),
-            Err(ConfigError::AdaGrad {
-                eta0: 0.6,
-                resume_sum: 0.0
+            Err(ConfigError::OutOfRange {
+                field: "resume_sum",
+                value: 0.0,
+                min: RESUME_SUM_RANGE.0,
+                max: RESUME_SUM_RANGE.1,
             })
         );
+    }
+
+    #[test]
+    fn settings_no_trained_model_has_are_refused_by_name() {
+        let mut crafted = Config::notebook();
+        crafted.n_features = MAX_FEATURES;
+        crafted.tokenizer.ngram_range = (1, 8);
+        let message = crafted.validate().expect_err("refused").to_string();
+        assert!(message.starts_with("ngram_range is (1, 8)"), "{message}");
+
+        crafted.tokenizer.ngram_range = (1, 2);
+        crafted.learner.step = StepSize::AdaGrad {
+            eta0: 1e308,
+            resume_sum: 5e-324,
+        };
+        let message = crafted.validate().expect_err("refused").to_string();
+        assert!(message.starts_with("eta0 is 1e308"), "{message}");
+
+        crafted.learner.step = StepSize::AdaGrad {
+            eta0: 0.6,
+            resume_sum: 5e-324,
+        };
+        let message = crafted.validate().expect_err("refused").to_string();
+        assert!(message.starts_with("resume_sum is 5e-324"), "{message}");
+
+        crafted.learner.alpha = f64::NAN;
+        let message = crafted.validate().expect_err("refused").to_string();
+        assert!(message.starts_with("alpha is NaN"), "{message}");
     }
 }

@@ -11,13 +11,22 @@
 //! A second step rule, AdaGrad ([`StepSize::AdaGrad`]), gives each feature its own step size;
 //! it is not scikit-learn's and makes the shipped model more accurate, on the same rows and
 //! shuffles, one example at a time as the page learns.
+//!
+//! The learner keeps one weight per *slot*, not per feature column: rows arrive with their
+//! columns already mapped to slots ([`ColumnSlots`]), so memory follows the features a model
+//! has met. Each weight sees the same operations in the same order whatever its slot, so the
+//! numbering changes no result.
+
+mod slots;
 
 use rand_mt::Mt;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{LearnerConfig, StepSize};
+use crate::config::{LearnerConfig, StepSize, MAX_SQUARED_SUM, MAX_T, MAX_WEIGHT};
+use crate::label::Label;
 use crate::vectorize::SparseRow;
+
+pub use slots::ColumnSlots;
 
 /// scikit-learn moves the intercept by this fraction of each update when `X` is sparse.
 pub const SPARSE_INTERCEPT_DECAY: f64 = 0.01;
@@ -31,64 +40,46 @@ const MAX_DLOSS: f64 = 1e12;
 /// `np.iinfo(np.int32).max`, the bound of the seeds scikit-learn draws.
 const MAX_INT: u32 = i32::MAX as u32;
 
-/// The two classes of a review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Label {
-    Negative,
-    Positive,
-}
-
-impl Label {
-    /// The notebook's encoding: 0 negative, 1 positive.
-    pub fn from_digit(digit: u8) -> Option<Label> {
-        match digit {
-            0 => Some(Label::Negative),
-            1 => Some(Label::Positive),
-            _ => None,
-        }
-    }
-
-    pub fn digit(self) -> u8 {
-        match self {
-            Label::Negative => 0,
-            Label::Positive => 1,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Positive => "positive",
-        }
-    }
-
-    /// The target `_plain_sgd` sees with the log loss: the class encoded as 0 or 1.
-    fn target(self) -> f64 {
-        f64::from(self.digit())
-    }
-}
-
 #[derive(Debug, Error, PartialEq)]
 pub enum LearnError {
     #[error("{rows} rows but {labels} labels: each row needs exactly one label")]
     LengthMismatch { rows: usize, labels: usize },
     #[error("row has column {column}, outside this model's {n_features} features")]
     ColumnOutOfRange { column: u32, n_features: u32 },
+    #[error("row has slot {slot}, but the learner has {slots} slots")]
+    SlotOutOfRange { slot: u32, slots: usize },
     #[error("learning overflowed to a non-finite weight; the batch was not learned")]
     NonFinite,
+    #[error(
+        "learning this example would take the model past the range a model file holds (a \
+         weight or the intercept beyond {MAX_WEIGHT:e}, or its step count beyond {MAX_T:e}); \
+         it was not learned"
+    )]
+    OutOfBounds,
+}
+
+/// AdaGrad's running sums of squared gradients, one per slot and one for the intercept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SquaredSums {
+    pub per_slot: Vec<f64>,
+    pub intercept: f64,
+    /// The sum a slot starts from when the learner first meets its column: 0 for a model
+    /// learning from scratch; for a model loaded without its sums, the configuration's
+    /// `resume_sum`.
+    pub fresh: f64,
 }
 
 /// A logistic-regression model trained by stochastic gradient descent.
 #[derive(Clone, Debug)]
 pub struct SgdClassifier {
     config: LearnerConfig,
+    /// The weight of each slot.
     weights: Vec<f64>,
     intercept: f64,
     /// scikit-learn's `t_`: one more than the number of samples seen.
     t: f64,
-    /// AdaGrad's squared-gradient sums, the intercept's last; empty with `Optimal` steps
-    /// and until the first AdaGrad step.
-    squared_sums: Vec<f64>,
+    /// With AdaGrad steps, the sums of every slot; empty and unused with `Optimal` steps.
+    sums: SquaredSums,
     /// Which weights can be non-zero, for `Optimal` steps; a cache, not part of the model.
     support: Support,
 }
@@ -99,31 +90,58 @@ impl PartialEq for SgdClassifier {
             && self.weights == other.weights
             && self.intercept == other.intercept
             && self.t == other.t
-            && self.squared_sums == other.squared_sums
+            && self.sums == other.sums
     }
 }
 
 impl SgdClassifier {
-    /// An untrained model: zero weights and `t_ = 1`.
-    pub fn new(config: LearnerConfig, n_features: u32) -> Self {
+    /// An untrained model: no slots, zero intercept and `t_ = 1`.
+    pub fn new(config: LearnerConfig) -> Self {
         SgdClassifier {
             config,
-            weights: vec![0.0; n_features as usize],
+            weights: Vec::new(),
             intercept: 0.0,
             t: 1.0,
-            squared_sums: Vec::new(),
-            support: Support::empty(n_features as usize),
+            sums: SquaredSums {
+                per_slot: Vec::new(),
+                intercept: 0.0,
+                fresh: 0.0,
+            },
+            support: Support::default(),
         }
     }
 
-    /// A model resumed from its saved state.
-    pub fn from_state(config: LearnerConfig, weights: Vec<f64>, intercept: f64, t: f64) -> Self {
+    /// A model resumed from its saved state. Without its AdaGrad sums (a published model
+    /// keeps only its weights), a trained model's every sum resumes from `resume_sum`.
+    pub fn from_state(
+        config: LearnerConfig,
+        weights: Vec<f64>,
+        intercept: f64,
+        t: f64,
+        sums: Option<SquaredSums>,
+    ) -> Self {
+        let sums = match (sums, config.step) {
+            (Some(sums), StepSize::AdaGrad { .. }) => sums,
+            (_, StepSize::AdaGrad { resume_sum, .. }) => {
+                let fresh = if t > 1.0 { resume_sum } else { 0.0 };
+                SquaredSums {
+                    per_slot: vec![fresh; weights.len()],
+                    intercept: fresh,
+                    fresh,
+                }
+            }
+            (_, StepSize::Optimal) => SquaredSums {
+                per_slot: Vec::new(),
+                intercept: 0.0,
+                fresh: 0.0,
+            },
+        };
         SgdClassifier {
             config,
             weights,
             intercept,
             t,
-            squared_sums: Vec::new(),
+            sums,
             support: Support::default(),
         }
     }
@@ -132,7 +150,7 @@ impl SgdClassifier {
         &self.config
     }
 
-    /// `coef_[0]`.
+    /// The weight of each slot (`coef_[0]` with its columns renumbered).
     pub fn weights(&self) -> &[f64] {
         &self.weights
     }
@@ -147,51 +165,27 @@ impl SgdClassifier {
         self.t
     }
 
-    /// Replaces the weights and intercept, keeping `t`: for a trainer that averages the
-    /// weights of several steps. Refused, changing nothing, when the length differs.
-    pub fn set_weights(&mut self, weights: Vec<f64>, intercept: f64) -> Result<(), LearnError> {
-        if weights.len() != self.weights.len() {
-            return Err(LearnError::LengthMismatch {
-                rows: weights.len(),
-                labels: self.weights.len(),
-            });
-        }
-        if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
-            return Err(LearnError::NonFinite);
-        }
-        self.weights = weights;
-        self.intercept = intercept;
-        self.support = Support::default();
-        Ok(())
+    /// AdaGrad's sums, with AdaGrad steps.
+    pub fn squared_sums(&self) -> Option<&SquaredSums> {
+        matches!(self.config.step, StepSize::AdaGrad { .. }).then_some(&self.sums)
     }
 
-    /// Zeroes all but the `keep` weights of largest magnitude (ties broken by column), to make
-    /// a smaller model file; learning afterwards may use any column again.
-    pub fn keep_largest(&mut self, keep: usize) {
-        let mut nonzero: Vec<usize> = (0..self.weights.len())
-            .filter(|&column| self.weights[column] != 0.0)
-            .collect();
-        if nonzero.len() <= keep {
-            return;
-        }
-        let weights = &self.weights;
-        let larger_first = |a: &usize, b: &usize| {
-            weights[*b]
-                .abs()
-                .total_cmp(&weights[*a].abs())
-                .then(a.cmp(b))
-        };
-        nonzero.select_nth_unstable_by(keep, larger_first);
-        for &column in &nonzero[keep..] {
-            self.weights[column] = 0.0;
+    /// Makes room for `slots` slots: new ones start at zero weight and the fresh sum.
+    pub fn grow_to(&mut self, slots: usize) {
+        if slots > self.weights.len() {
+            self.weights.resize(slots, 0.0);
+            if matches!(self.config.step, StepSize::AdaGrad { .. }) {
+                self.sums.per_slot.resize(slots, self.sums.fresh);
+            }
+            self.support.grow(slots);
         }
     }
 
-    /// `decision_function` for one row.
+    /// `decision_function` for one row of slots; a slot the learner lacks weighs nothing.
     pub fn decision_function(&self, row: &SparseRow) -> f64 {
         let dot: f64 = row
             .iter()
-            .map(|(column, value)| value * self.weights[column as usize])
+            .map(|(slot, value)| value * self.weights.get(slot as usize).copied().unwrap_or(0.0))
             .sum();
         dot + self.intercept
     }
@@ -201,11 +195,13 @@ impl SgdClassifier {
         expit(self.decision_function(row))
     }
 
-    /// `partial_fit(rows, labels, classes=[0, 1])`: one shuffled pass over the rows.
+    /// `partial_fit(rows, labels, classes=[0, 1])`: one shuffled pass over rows of slots.
     ///
-    /// Mismatched lengths and out-of-range columns are refused before anything changes.
-    /// `NonFinite` (scikit-learn's "Floating-point under-/overflow") cannot arise from
-    /// L2-normalised rows, whose steps are bounded by `eta <= 1 / (alpha * optimal_init)`.
+    /// Mismatched lengths and slots the learner lacks ([`SgdClassifier::grow_to`]) are
+    /// refused before anything changes. `NonFinite` (scikit-learn's "Floating-point
+    /// under-/overflow") cannot arise from L2-normalised rows within the bounds a model file
+    /// is held to (see `Config::validate`); should it, the learner is left half-updated and
+    /// its owner must go back to a saved state.
     pub fn partial_fit(&mut self, rows: &[SparseRow], labels: &[Label]) -> Result<(), LearnError> {
         if rows.len() != labels.len() {
             return Err(LearnError::LengthMismatch {
@@ -213,20 +209,17 @@ impl SgdClassifier {
                 labels: labels.len(),
             });
         }
-        let n_features = self.weights.len();
-        if let Some(&column) = rows
+        let slots = self.weights.len();
+        if let Some(&slot) = rows
             .iter()
             .flat_map(|row| row.indices.iter())
-            .find(|&&column| column as usize >= n_features)
+            .find(|&&slot| slot as usize >= slots)
         {
-            return Err(LearnError::ColumnOutOfRange {
-                column,
-                n_features: n_features as u32,
-            });
+            return Err(LearnError::SlotOutOfRange { slot, slots });
         }
 
-        if let StepSize::AdaGrad { eta0, resume_sum } = self.config.step {
-            self.adagrad(rows, labels, eta0, resume_sum);
+        if let StepSize::AdaGrad { eta0, .. } = self.config.step {
+            self.adagrad(rows, labels, eta0);
             return self.check_finite(rows);
         }
         let alpha = self.config.alpha;
@@ -244,7 +237,7 @@ impl SgdClassifier {
         let mut t = self.t;
         for index in shuffled_order(rows.len(), shuffle_seed(self.config.random_state)) {
             let row = &rows[index];
-            let target = labels[index].target();
+            let target = target(labels[index]);
             let p = weights.dot(row) + intercept;
             let eta = 1.0 / (alpha * (optimal_init + t - 1.0));
             let gradient = log_loss_gradient(target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
@@ -264,33 +257,67 @@ impl SgdClassifier {
         self.t = t;
         Ok(())
     }
-}
 
-impl SgdClassifier {
-    /// One shuffled pass of AdaGrad over checked rows.
-    fn adagrad(&mut self, rows: &[SparseRow], labels: &[Label], eta0: f64, resume_sum: f64) {
-        let n_features = self.weights.len();
-        if self.squared_sums.is_empty() {
-            // A fresh model starts from nothing; a loaded one from the typical sum.
-            let start = if self.t > 1.0 { resume_sum } else { 0.0 };
-            self.squared_sums = vec![start; n_features + 1];
+    /// Learns one example, or nothing: if the step would leave the range a model file holds
+    /// (or overflow), everything is put back as it was and `OutOfBounds` says so. This is how
+    /// a visitor's example is learned, so that every model the page saves can be read back.
+    pub fn learn_one(&mut self, row: &SparseRow, label: Label) -> Result<(), LearnError> {
+        let rows = std::slice::from_ref(row);
+        let saved = Snapshot::take(self, row);
+        let within = match self.partial_fit(rows, &[label]) {
+            Ok(()) => self.within_bounds(row),
+            Err(LearnError::NonFinite) => false,
+            Err(other) => return Err(other),
+        };
+        if within {
+            return Ok(());
         }
+        saved.restore(self, row);
+        Err(LearnError::OutOfBounds)
+    }
+
+    /// Whether the weights `row` touched, the intercept, the step count and the sums lie in
+    /// the range a model file holds (other weights only shrink or stay).
+    fn within_bounds(&self, row: &SparseRow) -> bool {
+        let weight_ok = |w: f64| w.abs() <= MAX_WEIGHT;
+        let sum_ok = |s: f64| s <= MAX_SQUARED_SUM;
+        let sums_ok = match self.squared_sums() {
+            Some(sums) => {
+                sum_ok(sums.intercept)
+                    && row
+                        .indices
+                        .iter()
+                        .all(|&s| sum_ok(sums.per_slot[s as usize]))
+            }
+            None => true,
+        };
+        weight_ok(self.intercept)
+            && self.t <= MAX_T
+            && row
+                .indices
+                .iter()
+                .all(|&s| weight_ok(self.weights[s as usize]))
+            && sums_ok
+    }
+
+    /// One shuffled pass of AdaGrad over checked rows.
+    fn adagrad(&mut self, rows: &[SparseRow], labels: &[Label], eta0: f64) {
         let alpha = self.config.alpha;
         for index in shuffled_order(rows.len(), shuffle_seed(self.config.random_state)) {
             let row = &rows[index];
-            let target = labels[index].target();
+            let target = target(labels[index]);
             let p = self.decision_function(row);
             let gradient = log_loss_gradient(target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
-            for (column, value) in row.iter() {
-                let column = column as usize;
-                let g = gradient * value + alpha * self.weights[column];
-                self.squared_sums[column] += g * g;
-                let sum = self.squared_sums[column];
-                if sum > 0.0 {
-                    self.weights[column] -= eta0 * g / sum.sqrt();
+            for (slot, value) in row.iter() {
+                let slot = slot as usize;
+                let g = gradient * value + alpha * self.weights[slot];
+                let sum = &mut self.sums.per_slot[slot];
+                *sum += g * g;
+                if *sum > 0.0 {
+                    self.weights[slot] -= eta0 * g / sum.sqrt();
                 }
             }
-            let bias = &mut self.squared_sums[n_features];
+            let bias = &mut self.sums.intercept;
             *bias += gradient * gradient;
             if *bias > 0.0 {
                 self.intercept -= eta0 * gradient / bias.sqrt();
@@ -300,33 +327,137 @@ impl SgdClassifier {
     }
 
     /// Checks the weights that `rows` touched (AdaGrad changes no others), so that learning
-    /// one example costs time in its length, not in the size of the feature space.
+    /// one example costs time in its length, not in the size of the model.
     fn check_finite(&self, rows: &[SparseRow]) -> Result<(), LearnError> {
         let touched_finite = rows
             .iter()
             .flat_map(|row| row.indices.iter())
-            .all(|&column| self.weights[column as usize].is_finite());
+            .all(|&slot| self.weights[slot as usize].is_finite());
         if !self.intercept.is_finite() || !touched_finite {
             return Err(LearnError::NonFinite);
         }
         Ok(())
     }
 
+    /// Replaces the weights and intercept, keeping `t` and the sums: for a trainer that
+    /// averages the weights of several steps. Refused, changing nothing, when the number of
+    /// slots differs or a value is not finite.
+    pub(crate) fn replace_weights(
+        &mut self,
+        weights: Vec<f64>,
+        intercept: f64,
+    ) -> Result<(), LearnError> {
+        if weights.len() != self.weights.len() {
+            return Err(LearnError::LengthMismatch {
+                rows: weights.len(),
+                labels: self.weights.len(),
+            });
+        }
+        if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
+            return Err(LearnError::NonFinite);
+        }
+        self.weights = weights;
+        self.intercept = intercept;
+        self.support = Support::default();
+        Ok(())
+    }
+
+    /// Zeroes all but the `keep` weights of largest magnitude (ties broken by `order`, the
+    /// slots' columns, so that the result does not depend on slot numbering), to make a
+    /// smaller model file; learning afterwards may use any column again.
+    pub(crate) fn keep_largest(&mut self, keep: usize, order: &[u32]) {
+        let mut nonzero: Vec<usize> = (0..self.weights.len())
+            .filter(|&slot| self.weights[slot] != 0.0)
+            .collect();
+        if nonzero.len() <= keep {
+            return;
+        }
+        let weights = &self.weights;
+        let larger_first = |a: &usize, b: &usize| {
+            weights[*b]
+                .abs()
+                .total_cmp(&weights[*a].abs())
+                .then(order[*a].cmp(&order[*b]))
+        };
+        nonzero.select_nth_unstable_by(keep, larger_first);
+        for &slot in &nonzero[keep..] {
+            self.weights[slot] = 0.0;
+        }
+    }
+
     /// With AdaGrad steps, records the median squared-gradient sum of the features learned so
-    /// far as the sum a saved model resumes from (see [`StepSize::AdaGrad`]): a taught example
+    /// far (and of the intercept) as the sum a saved model resumes from (see [`StepSize::AdaGrad`]): a taught example
     /// then moves a loaded model about as much as it moved a typical feature in training.
-    pub fn set_resume_sum_to_median(&mut self) {
+    pub(crate) fn set_resume_sum_to_median(&mut self) {
+        let sums = self.sums.per_slot.iter().chain([&self.sums.intercept]);
         if let (StepSize::AdaGrad { resume_sum, .. }, Some(median)) =
-            (&mut self.config.step, median_positive(&self.squared_sums))
+            (&mut self.config.step, median_positive(sums.copied()))
         {
             *resume_sum = median;
         }
     }
 }
 
+/// What one example can change, kept to put it back.
+enum Snapshot {
+    /// AdaGrad changes only the weights and sums of the row's slots.
+    Touched {
+        weights: Vec<f64>,
+        sums: Vec<f64>,
+        intercept: f64,
+        intercept_sum: f64,
+        t: f64,
+    },
+    /// `Optimal` steps scale every weight.
+    Whole(Box<SgdClassifier>),
+}
+
+impl Snapshot {
+    fn take(learner: &SgdClassifier, row: &SparseRow) -> Snapshot {
+        if learner.squared_sums().is_none() {
+            return Snapshot::Whole(Box::new(learner.clone()));
+        }
+        let slots = row.indices.iter().map(|&slot| slot as usize);
+        Snapshot::Touched {
+            weights: slots.clone().map(|s| learner.weights[s]).collect(),
+            sums: slots.map(|s| learner.sums.per_slot[s]).collect(),
+            intercept: learner.intercept,
+            intercept_sum: learner.sums.intercept,
+            t: learner.t,
+        }
+    }
+
+    fn restore(self, learner: &mut SgdClassifier, row: &SparseRow) {
+        match self {
+            Snapshot::Whole(whole) => *learner = *whole,
+            Snapshot::Touched {
+                weights,
+                sums,
+                intercept,
+                intercept_sum,
+                t,
+            } => {
+                // A row lists each slot once, so putting the values back in order is exact.
+                for ((&slot, weight), sum) in row.indices.iter().zip(weights).zip(sums) {
+                    learner.weights[slot as usize] = weight;
+                    learner.sums.per_slot[slot as usize] = sum;
+                }
+                learner.intercept = intercept;
+                learner.sums.intercept = intercept_sum;
+                learner.t = t;
+            }
+        }
+    }
+}
+
+/// The target `_plain_sgd` sees with the log loss: the class encoded as 0 or 1.
+fn target(label: Label) -> f64 {
+    f64::from(label.digit())
+}
+
 /// The median of the positive values, if any.
-fn median_positive(values: &[f64]) -> Option<f64> {
-    let mut positive: Vec<f64> = values.iter().copied().filter(|&v| v > 0.0).collect();
+fn median_positive(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut positive: Vec<f64> = values.filter(|&v| v > 0.0).collect();
     if positive.is_empty() {
         return None;
     }
@@ -361,8 +492,8 @@ struct ScaledWeights<'a> {
 impl ScaledWeights<'_> {
     fn dot(&self, row: &SparseRow) -> f64 {
         let mut sum = 0.0;
-        for (column, value) in row.iter() {
-            sum += self.weights[column as usize] * value;
+        for (slot, value) in row.iter() {
+            sum += self.weights[slot as usize] * value;
         }
         sum * self.scale
     }
@@ -376,9 +507,9 @@ impl ScaledWeights<'_> {
     }
 
     fn add(&mut self, row: &SparseRow, step: f64) {
-        for (column, value) in row.iter() {
-            self.weights[column as usize] += value * (step / self.scale);
-            self.support.insert(column as usize);
+        for (slot, value) in row.iter() {
+            self.weights[slot as usize] += value * (step / self.scale);
+            self.support.insert(slot as usize);
         }
     }
 
@@ -387,8 +518,8 @@ impl ScaledWeights<'_> {
     /// training time. Says whether every weight is still finite.
     fn fold_scale(&mut self) -> bool {
         let mut finite = true;
-        for column in self.support.columns() {
-            let weight = &mut self.weights[column];
+        for slot in self.support.slots() {
+            let weight = &mut self.weights[slot];
             *weight *= self.scale;
             finite &= weight.is_finite();
         }
@@ -397,37 +528,40 @@ impl ScaledWeights<'_> {
     }
 }
 
-/// A superset of the columns whose weights are non-zero, one bit per column.
+/// A superset of the slots whose weights are non-zero, one bit per slot.
 #[derive(Clone, Debug, Default)]
 struct Support {
-    /// Empty until [`Support::cover`] first sees the weights.
     bits: Vec<u64>,
+    /// Whether the bits have been read off the weights yet: a loaded model's are only read
+    /// when it first learns with `Optimal` steps.
+    covered: bool,
 }
 
 impl Support {
-    /// The support of all-zero weights.
-    fn empty(n_features: usize) -> Self {
-        Support {
-            bits: vec![0; n_features.div_ceil(64)],
-        }
-    }
-
     /// Makes the support cover `weights`, reading them on first use.
     fn cover(&mut self, weights: &[f64]) {
-        if self.bits.is_empty() {
-            *self = Support::empty(weights.len());
-            for (column, _) in weights.iter().enumerate().filter(|(_, w)| **w != 0.0) {
-                self.insert(column);
+        if !self.covered {
+            self.bits = vec![0; weights.len().div_ceil(64)];
+            for (slot, _) in weights.iter().enumerate().filter(|(_, w)| **w != 0.0) {
+                self.insert(slot);
             }
+            self.covered = true;
         }
     }
 
-    fn insert(&mut self, column: usize) {
-        self.bits[column / 64] |= 1 << (column % 64);
+    /// Makes room for `slots` slots, none of them in the support.
+    fn grow(&mut self, slots: usize) {
+        if self.covered {
+            self.bits.resize(slots.div_ceil(64), 0);
+        }
     }
 
-    /// The columns in the support, ascending.
-    fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+    fn insert(&mut self, slot: usize) {
+        self.bits[slot / 64] |= 1 << (slot % 64);
+    }
+
+    /// The slots in the support, ascending.
+    fn slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.bits.iter().enumerate().flat_map(|(index, &word)| {
             let mut rest = word;
             std::iter::from_fn(move || {
@@ -491,11 +625,19 @@ fn our_rand_r(seed: &mut u32) -> u32 {
 mod tests {
     use super::*;
 
-    /// A row with a single feature set to one.
-    fn one_hot(column: u32) -> SparseRow {
+    /// A row with a single slot set to one.
+    fn one_hot(slot: u32) -> SparseRow {
         SparseRow {
-            indices: vec![column],
+            indices: vec![slot],
             values: vec![1.0],
+        }
+    }
+
+    fn optimal() -> LearnerConfig {
+        LearnerConfig {
+            alpha: 0.0001,
+            random_state: 1,
+            step: StepSize::Optimal,
         }
     }
 
@@ -515,12 +657,8 @@ mod tests {
 
     #[test]
     fn learns_the_sign_of_a_feature() {
-        let config = LearnerConfig {
-            alpha: 0.0001,
-            random_state: 1,
-            step: StepSize::Optimal,
-        };
-        let mut learner = SgdClassifier::new(config, 4);
+        let mut learner = SgdClassifier::new(optimal());
+        learner.grow_to(4);
         let good = one_hot(1);
         let bad = one_hot(2);
         let rows = [good.clone(), bad.clone()];
@@ -544,7 +682,8 @@ mod tests {
         };
         let good = one_hot(1);
         let bad = one_hot(2);
-        let mut learner = SgdClassifier::new(config, 4);
+        let mut learner = SgdClassifier::new(config);
+        learner.grow_to(4);
         let rows = [good.clone(), bad.clone(), good.clone()];
         let labels = [Label::Positive, Label::Negative, Label::Positive];
         learner.partial_fit(&rows, &labels).expect("valid batch");
@@ -556,44 +695,57 @@ mod tests {
         };
         assert!(resume_sum > 0.0 && resume_sum < 1.0, "{resume_sum}");
 
-        // A loaded model resumes from that sum, so one example moves it by a bounded step.
+        // A model loaded without its sums resumes from that sum, so one example moves it by a
+        // bounded step; loaded with them, it goes on exactly as the original.
         let mut loaded = SgdClassifier::from_state(
             learner.config().clone(),
             learner.weights().to_vec(),
             learner.intercept(),
             learner.t(),
+            None,
         );
+        assert_eq!(loaded.squared_sums().map(|s| s.fresh), Some(resume_sum));
         let before = loaded.predict_proba(&bad);
         loaded
             .partial_fit(std::slice::from_ref(&bad), &[Label::Positive])
             .expect("valid batch");
         assert!(loaded.predict_proba(&bad) > before);
+
+        let mut exact = SgdClassifier::from_state(
+            learner.config().clone(),
+            learner.weights().to_vec(),
+            learner.intercept(),
+            learner.t(),
+            learner.squared_sums().cloned(),
+        );
+        assert_eq!(exact, learner);
+        exact
+            .partial_fit(std::slice::from_ref(&bad), &[Label::Positive])
+            .expect("valid batch");
+        learner
+            .partial_fit(std::slice::from_ref(&bad), &[Label::Positive])
+            .expect("valid batch");
+        assert_eq!(exact, learner);
     }
 
     #[test]
     fn pruning_keeps_the_largest_weights() {
-        let config = LearnerConfig {
-            alpha: 0.0001,
-            random_state: 1,
-            step: StepSize::Optimal,
-        };
         let mut learner =
-            SgdClassifier::from_state(config, vec![0.5, -2.0, 0.0, 1.0, -0.1], 0.0, 1.0);
-        learner.keep_largest(2);
+            SgdClassifier::from_state(optimal(), vec![0.5, -2.0, 0.0, 1.0, -0.1], 0.0, 1.0, None);
+        learner.keep_largest(2, &[0, 1, 2, 3, 4]);
         assert_eq!(learner.weights(), [0.0, -2.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]
     fn a_bad_batch_changes_nothing() {
-        let config = LearnerConfig {
-            alpha: 0.0001,
-            random_state: 1,
-            step: StepSize::Optimal,
-        };
-        let mut learner = SgdClassifier::new(config, 4);
+        let mut learner = SgdClassifier::new(optimal());
+        learner.grow_to(4);
         let before = learner.clone();
         let outside = one_hot(9);
-        assert!(learner.partial_fit(&[outside], &[Label::Positive]).is_err());
+        assert_eq!(
+            learner.partial_fit(&[outside], &[Label::Positive]),
+            Err(LearnError::SlotOutOfRange { slot: 9, slots: 4 })
+        );
         assert!(learner.partial_fit(&[], &[Label::Positive]).is_err());
         assert_eq!(learner, before);
     }

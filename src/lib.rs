@@ -13,9 +13,11 @@
 
 mod classifier;
 mod config;
+mod label;
 pub mod learn;
 pub mod model;
 pub mod tokenize;
+pub mod train;
 pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -23,5 +25,6 @@ pub mod wasm;
 pub use classifier::{Classifier, Explanation, Featurizer, Prediction, Scratch, TermContribution};
 pub use config::{
     Config, ConfigError, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
+    MAX_T, MAX_WEIGHT,
 };
-pub use learn::Label;
+pub use label::Label;

@@ -14,20 +14,44 @@
 //! such before anything is decoded; the length tells a truncated file from a corrupted one;
 //! the checksum catches a flipped byte that would otherwise decode into plausible weights.
 //! Weights are stored sparsely (column gaps as varints), since most of the 2^21 are zero.
+//!
+//! Every number is held to the range a trained model's lies in ([`Model::validate`]), so a
+//! hand-made file can neither ask for unbounded memory nor make learning overflow. Files of
+//! format version 2 (before AdaGrad's sums could be kept) are read and converted: visitors'
+//! browsers hold them.
+
+mod legacy;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{Config, ConfigError, WeightPrecision};
+use crate::config::{
+    check_range, Config, ConfigError, StepSize, WeightPrecision, MAX_SQUARED_SUM, MAX_T, MAX_WEIGHT,
+};
 
 /// The first bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"MOVIECLF";
 
-/// The version of the layout and of [`Model`] this library writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+/// The version of the layout and of [`Model`] this library writes.
+pub const FORMAT_VERSION: u16 = 3;
+
+/// The oldest version this library reads.
+const OLDEST_READABLE_VERSION: u16 = 2;
 
 const HEADER_LEN: usize = MAGIC.len() + 2 + 8;
 const CHECKSUM_LEN: usize = 4;
+
+/// The most weights a model file may store: twenty times the shipped model's, and more than
+/// any recipe keeps; memory and file size follow this number, not the feature count.
+pub const MAX_STORED_WEIGHTS: usize = 1 << 21;
+
+/// The longest description of the data a model was trained on, in bytes.
+pub const MAX_DATA_NAME: usize = 4096;
+
+/// The largest model file this library writes or reads: [`MAX_STORED_WEIGHTS`] weights at
+/// their widest (a 5-byte column gap, an 8-byte weight and an 8-byte squared sum) and the
+/// rest of the model. A larger file is refused before it is read.
+pub const MAX_FILE_BYTES: usize = 45 << 20;
 
 /// A trained model with the pipeline that produced it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,7 +61,20 @@ pub struct Model {
     pub intercept: f64,
     /// scikit-learn's `t_`, so that learning resumes with the right step size.
     pub t: f64,
+    /// With AdaGrad steps, a lossless file's squared-gradient sums, so that learning
+    /// resumes exactly where it stopped; absent in published files.
+    pub squared_sums: Option<StoredSums>,
     pub provenance: Provenance,
+}
+
+/// AdaGrad's sums as a file keeps them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredSums {
+    /// One for each stored weight, in the same order.
+    pub per_weight: Vec<f64>,
+    pub intercept: f64,
+    /// The sum of every column not stored.
+    pub fresh: f64,
 }
 
 /// Where a model came from.
@@ -49,20 +86,18 @@ pub struct Provenance {
     pub rows: u64,
     /// Accuracy on held-out rows, when measured.
     pub held_out_accuracy: Option<f64>,
-    /// Examples taught one at a time after the pretrained model was loaded.
+    /// Examples taught one at a time since the model was trained.
     pub taught: u64,
-    /// Checksum of the pretrained model file this one grew from, if any.
-    pub base_checksum: Option<u32>,
 }
 
-/// The non-zero weights: each column as the gap from the previous one, and its value.
+/// The stored weights: each column as the gap from the previous one, and its value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SparseWeights {
     gaps: Vec<u32>,
     values: WeightValues,
 }
 
-/// The values of the non-zero weights, at a [`WeightPrecision`].
+/// The values of the stored weights, at a [`WeightPrecision`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum WeightValues {
     F64(Vec<f64>),
@@ -83,36 +118,33 @@ impl Default for SparseWeights {
 }
 
 impl SparseWeights {
-    /// The non-zero weights of `dense`, stored at `precision`. At `Scaled16`, weights that
-    /// round to zero are left out.
-    pub fn from_dense(dense: &[f64], precision: WeightPrecision) -> Self {
-        let mut gaps = Vec::new();
+    /// `entries` (columns strictly ascending) stored at `precision`. At `F64` every entry is
+    /// kept, zero or not; at `Scaled16`, weights that round to zero are left out.
+    pub fn from_entries(entries: &[(u32, f64)], precision: WeightPrecision) -> Self {
+        let mut gaps = Vec::with_capacity(entries.len());
         let mut previous = 0;
-        let mut keep = |column: usize| {
-            let column = column as u32;
+        let mut keep = |column: u32| {
             gaps.push(column - previous);
             previous = column;
         };
         let values = match precision {
             WeightPrecision::F64 => {
-                let mut values = Vec::new();
-                for (column, &value) in dense.iter().enumerate() {
-                    if value != 0.0 {
-                        keep(column);
-                        values.push(value);
-                    }
+                let mut values = Vec::with_capacity(entries.len());
+                for &(column, value) in entries {
+                    keep(column);
+                    values.push(value);
                 }
                 WeightValues::F64(values)
             }
             WeightPrecision::Scaled16 => {
-                let largest = dense.iter().fold(0.0f64, |max, w| max.max(w.abs()));
+                let largest = entries.iter().fold(0.0f64, |max, (_, w)| max.max(w.abs()));
                 let scale = if largest > 0.0 {
                     largest / f64::from(i16::MAX)
                 } else {
                     1.0
                 };
                 let mut values = Vec::new();
-                for (column, &value) in dense.iter().enumerate() {
+                for &(column, value) in entries {
                     // |value / scale| <= 32767 by the choice of scale.
                     let quantized = (value / scale).round() as i16;
                     if quantized != 0 {
@@ -126,16 +158,7 @@ impl SparseWeights {
         SparseWeights { gaps, values }
     }
 
-    /// The weights as a vector of `n_features`, or `None` if a column falls outside it.
-    pub fn to_dense(&self, n_features: u32) -> Option<Vec<f64>> {
-        let mut dense = vec![0.0; n_features as usize];
-        for (column, value) in self.iter() {
-            *dense.get_mut(column as usize)? = value;
-        }
-        Some(dense)
-    }
-
-    /// Non-zero weights as (column, value), columns ascending.
+    /// Stored weights as (column, value), columns ascending.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
         let columns = self.gaps.iter().scan(0u32, |column, &gap| {
             *column = column.saturating_add(gap);
@@ -161,16 +184,30 @@ impl SparseWeights {
         self.len() == 0
     }
 
+    pub fn precision(&self) -> WeightPrecision {
+        match self.values {
+            WeightValues::F64(_) => WeightPrecision::F64,
+            WeightValues::Scaled16 { .. } => WeightPrecision::Scaled16,
+        }
+    }
+
     fn validate(&self, n_features: u32) -> Result<(), ModelError> {
         if self.gaps.len() != self.len() {
             return Err(ModelError::Malformed(
                 "weight columns and values differ in number".into(),
             ));
         }
+        if self.len() > MAX_STORED_WEIGHTS {
+            return Err(ModelError::Malformed(format!(
+                "it stores {} weights; a model may store at most {MAX_STORED_WEIGHTS}",
+                self.len()
+            )));
+        }
         if let WeightValues::Scaled16 { scale, .. } = self.values {
-            if !(scale.is_finite() && scale > 0.0) {
+            let largest = MAX_WEIGHT / f64::from(i16::MAX);
+            if !(scale > 0.0 && scale <= largest) {
                 return Err(ModelError::Malformed(format!(
-                    "the weight scale is {scale}; it must be a positive finite number"
+                    "the weight scale is {scale:e}; it must be above 0 and at most {largest:e}"
                 )));
             }
         }
@@ -186,9 +223,10 @@ impl SparseWeights {
                     ))
                 })?;
             previous = Some(column);
-            if !value.is_finite() {
+            if !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&value) {
                 return Err(ModelError::Malformed(format!(
-                    "the weight of column {column} is not a finite number"
+                    "the weight of column {column} is {value:e}; weights must be finite and \
+                     at most {MAX_WEIGHT:e} in magnitude"
                 )));
             }
         }
@@ -200,6 +238,11 @@ impl SparseWeights {
 pub enum ModelError {
     #[error("this is not a movieclassifier model file (it does not start with the MOVIECLF tag)")]
     Foreign,
+    #[error(
+        "the file is {actual} bytes, larger than any model file ({MAX_FILE_BYTES} bytes at \
+         most)"
+    )]
+    TooLarge { actual: usize },
     #[error("the model file is truncated: {expected} bytes expected, {actual} present")]
     Truncated { expected: usize, actual: usize },
     #[error(
@@ -208,10 +251,10 @@ pub enum ModelError {
     )]
     NewerVersion { found: u16, supported: u16 },
     #[error(
-        "the model file has format version {found}, older than the version {supported} this \
-         program reads; retrain it with this version"
+        "the model file has format version {found}, older than the oldest version \
+         {oldest} this program reads; retrain it with this version"
     )]
-    OlderVersion { found: u16, supported: u16 },
+    OlderVersion { found: u16, oldest: u16 },
     #[error("the model file is corrupted: its checksum does not match its contents")]
     Checksum,
     #[error("the model file is corrupted: {0}")]
@@ -226,22 +269,20 @@ impl Model {
         // Encoding plain data into a Vec cannot fail; an empty body would be refused on
         // decoding rather than written silently wrong.
         let body = postcard::to_allocvec(self).unwrap_or_default();
-        let mut bytes = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
-        bytes.extend_from_slice(&MAGIC);
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&body);
-        let checksum = crc32fast::hash(&bytes);
-        bytes.extend_from_slice(&checksum.to_le_bytes());
-        bytes
+        frame(FORMAT_VERSION, &body)
     }
 
     /// Reads a model file, refusing anything that is not a complete, intact, valid model of
-    /// this format version.
+    /// a format version this library reads.
     pub fn decode(bytes: &[u8]) -> Result<Model, ModelError> {
         let tag_len = bytes.len().min(MAGIC.len());
         if bytes[..tag_len] != MAGIC[..tag_len] {
             return Err(ModelError::Foreign);
+        }
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(ModelError::TooLarge {
+                actual: bytes.len(),
+            });
         }
         if bytes.len() < HEADER_LEN {
             return Err(ModelError::Truncated {
@@ -256,10 +297,10 @@ impl Model {
                 supported: FORMAT_VERSION,
             });
         }
-        if version < FORMAT_VERSION {
+        if version < OLDEST_READABLE_VERSION {
             return Err(ModelError::OlderVersion {
                 found: version,
-                supported: FORMAT_VERSION,
+                oldest: OLDEST_READABLE_VERSION,
             });
         }
         let mut body_len = [0; 8];
@@ -286,13 +327,17 @@ impl Model {
         if crc32fast::hash(content) != u32::from_le_bytes(stored) {
             return Err(ModelError::Checksum);
         }
-        let model: Model = postcard::from_bytes(&content[HEADER_LEN..])
-            .map_err(|err| ModelError::Malformed(err.to_string()))?;
+        let body = &content[HEADER_LEN..];
+        let model = if version == FORMAT_VERSION {
+            postcard::from_bytes(body).map_err(|err| ModelError::Malformed(err.to_string()))?
+        } else {
+            legacy::decode_v2(body)?
+        };
         model.validate()?;
         Ok(model)
     }
 
-    /// The checksum a model file ends with, which identifies a pretrained model.
+    /// The checksum a model file ends with, which identifies a model file.
     pub fn checksum_of(bytes: &[u8]) -> Option<u32> {
         let tail = bytes.len().checked_sub(CHECKSUM_LEN)?;
         let mut stored = [0; 4];
@@ -300,22 +345,72 @@ impl Model {
         Some(u32::from_le_bytes(stored))
     }
 
-    fn validate(&self) -> Result<(), ModelError> {
+    /// Checks every number against the range a trained model's lies in.
+    pub fn validate(&self) -> Result<(), ModelError> {
         self.config.validate()?;
         self.weights.validate(self.config.n_features)?;
-        if !self.intercept.is_finite() {
-            return Err(ModelError::Malformed(
-                "the intercept is not a finite number".into(),
-            ));
-        }
-        if !(self.t.is_finite() && self.t >= 1.0) {
+        if !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&self.intercept) {
             return Err(ModelError::Malformed(format!(
-                "the step counter t is {}; it must be a finite number of at least 1",
+                "the intercept is {:e}; it must be finite and at most {MAX_WEIGHT:e} in magnitude",
+                self.intercept
+            )));
+        }
+        if !(1.0..=MAX_T).contains(&self.t) {
+            return Err(ModelError::Malformed(format!(
+                "the step counter t is {:e}; it must be between 1 and {MAX_T:e}",
                 self.t
             )));
         }
+        if self.provenance.data.len() > MAX_DATA_NAME {
+            return Err(ModelError::Malformed(format!(
+                "the name of its data is {} bytes; at most {MAX_DATA_NAME} are kept",
+                self.provenance.data.len()
+            )));
+        }
+        if let Some(sums) = &self.squared_sums {
+            self.validate_sums(sums)?;
+        }
         Ok(())
     }
+
+    fn validate_sums(&self, sums: &StoredSums) -> Result<(), ModelError> {
+        if !matches!(self.config.learner.step, StepSize::AdaGrad { .. }) {
+            return Err(ModelError::Malformed(
+                "it keeps AdaGrad's sums, but learns with other steps".into(),
+            ));
+        }
+        if self.weights.precision() != WeightPrecision::F64 {
+            return Err(ModelError::Malformed(
+                "it keeps AdaGrad's sums beside rounded weights".into(),
+            ));
+        }
+        if sums.per_weight.len() != self.weights.len() {
+            return Err(ModelError::Malformed(format!(
+                "{} squared sums for {} weights",
+                sums.per_weight.len(),
+                self.weights.len()
+            )));
+        }
+        let range = (0.0, MAX_SQUARED_SUM);
+        check_range("the intercept's squared sum", sums.intercept, range)?;
+        check_range("the fresh squared sum", sums.fresh, range)?;
+        for &sum in &sums.per_weight {
+            check_range("a squared sum", sum, range)?;
+        }
+        Ok(())
+    }
+}
+
+/// Puts the header and checksum around a body.
+fn frame(version: u16, body: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
+    bytes.extend_from_slice(&MAGIC);
+    bytes.extend_from_slice(&version.to_le_bytes());
+    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(body);
+    let checksum = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&checksum.to_le_bytes());
+    bytes
 }
 
 #[cfg(test)]
@@ -324,19 +419,20 @@ mod tests {
     use crate::config::Config;
 
     fn model() -> Model {
-        let mut dense = vec![0.0; 1 << 21];
-        dense[3] = 0.5;
-        dense[70_000] = -1.25;
         Model {
             config: Config::notebook(),
-            weights: SparseWeights::from_dense(&dense, WeightPrecision::F64),
+            weights: SparseWeights::from_entries(
+                &[(3, 0.5), (70_000, -1.25)],
+                WeightPrecision::F64,
+            ),
             intercept: 0.08,
             t: 45_001.0,
+            squared_sums: None,
             provenance: Provenance {
                 data: "test".into(),
                 rows: 45_000,
                 held_out_accuracy: Some(0.863),
-                ..Provenance::default()
+                taught: 0,
             },
         }
     }
@@ -346,24 +442,34 @@ mod tests {
         let model = model();
         let bytes = model.encode();
         assert_eq!(Model::decode(&bytes), Ok(model.clone()));
-        let dense = model.weights.to_dense(1 << 21).expect("columns in range");
-        assert_eq!((dense[3], dense[70_000]), (0.5, -1.25));
+        let weights: Vec<(u32, f64)> = model.weights.iter().collect();
+        assert_eq!(weights, [(3, 0.5), (70_000, -1.25)]);
     }
 
     #[test]
     fn scaled_weights_keep_five_digits() {
-        let dense = [0.0, 2.0, -0.5, 1e-9, 0.123_456];
-        let weights = SparseWeights::from_dense(&dense, WeightPrecision::Scaled16);
-        let back = weights.to_dense(5).expect("columns in range");
+        let entries = [(1, 2.0), (2, -0.5), (3, 1e-9), (4, 0.123_456)];
+        let weights = SparseWeights::from_entries(&entries, WeightPrecision::Scaled16);
         assert_eq!(
             weights.len(),
             3,
             "the tiny weight rounds to zero and is left out"
         );
-        for (original, stored) in dense.iter().zip(&back) {
-            assert!((original - stored).abs() <= 2.0 / 32767.0 / 2.0 + 1e-15);
+        for ((column, stored), (_, original)) in
+            weights.iter().zip(entries.iter().filter(|e| e.0 != 3))
+        {
+            assert!(
+                (original - stored).abs() <= 2.0 / 32767.0 / 2.0 + 1e-15,
+                "{column}"
+            );
         }
-        assert_eq!(back[1], 2.0);
+        assert_eq!(weights.iter().next(), Some((1, 2.0)));
+    }
+
+    #[test]
+    fn the_file_limit_holds_the_largest_model() {
+        let widest_weight = 5 + 8 + 8;
+        assert!(MAX_STORED_WEIGHTS * widest_weight + 2 * MAX_DATA_NAME + 4096 < MAX_FILE_BYTES);
     }
 
     #[test]
@@ -391,7 +497,7 @@ mod tests {
             })
         );
         let mut older = bytes.clone();
-        older[8] = (FORMAT_VERSION - 1) as u8;
+        older[8] = 1;
         assert!(matches!(
             Model::decode(&older),
             Err(ModelError::OlderVersion { .. })
@@ -405,5 +511,40 @@ mod tests {
             Model::decode(&longer),
             Err(ModelError::Malformed(_))
         ));
+        let mut huge = MAGIC.to_vec();
+        huge.resize(MAX_FILE_BYTES + 1, 0);
+        assert_eq!(
+            Model::decode(&huge),
+            Err(ModelError::TooLarge {
+                actual: MAX_FILE_BYTES + 1
+            })
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_a_trained_models_range_are_refused_by_name() {
+        let refused = |model: Model| Model::decode(&model.encode()).expect_err("refused");
+        let mut big_weight = model();
+        big_weight.weights = SparseWeights::from_entries(&[(5, 1e300)], WeightPrecision::F64);
+        assert!(refused(big_weight)
+            .to_string()
+            .contains("the weight of column 5"));
+        let mut nan_intercept = model();
+        nan_intercept.intercept = f64::NAN;
+        assert!(refused(nan_intercept)
+            .to_string()
+            .contains("the intercept is NaN"));
+        let mut endless = model();
+        endless.t = f64::INFINITY;
+        assert!(refused(endless).to_string().contains("step counter"));
+        let mut sums_without_adagrad = model();
+        sums_without_adagrad.squared_sums = Some(StoredSums {
+            per_weight: vec![1.0, 1.0],
+            intercept: 1.0,
+            fresh: 1.0,
+        });
+        assert!(refused(sums_without_adagrad)
+            .to_string()
+            .contains("AdaGrad's sums"));
     }
 }

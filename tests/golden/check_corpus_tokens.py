@@ -23,7 +23,7 @@ def main():
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
     trainer = ROOT / "target" / "release" / "trainer"
     rust = subprocess.run(
-        [str(trainer), "tokenize", "--data", str(data)], check=True, capture_output=True
+        [str(trainer), "tokenize", "--preset", "notebook", "--data", str(data)], check=True, capture_output=True
     ).stdout.decode("utf-8").split("\n")
     with gzip.open(data, "rt", encoding="utf-8", newline="") as f:
         rows = csv.reader(f)

@@ -1,27 +1,14 @@
 //! The model card: what a shipped model is, how it was made and how well it does, written by
 //! the run that made it so that the figures cannot drift from the file.
 
-use std::io::Write;
-
-use anyhow::Result;
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use movieclassifier::model::FORMAT_VERSION;
 use movieclassifier::Config;
 
-use crate::TrainReport;
+use crate::report::TrainReport;
 
-/// The size of `bytes` after gzip at its default level, as a static host would serve them.
-/// (Model files, a postcard of varints and floats, come out the same size at level 9, which
-/// took longer than the rest of writing the model.)
-pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len())
-}
-
-/// The card's Markdown. `notes` (such as the table of variants tried) goes at the end.
-pub fn model_card(report: &TrainReport, config: &Config, recipe: &str, notes: &str) -> String {
+/// The card's Markdown: `schedule` says how the model was trained; `notes` (such as the
+/// table of variants tried) goes at the end.
+pub fn model_card(report: &TrainReport, config: &Config, schedule: &str, notes: &str) -> String {
     let command: Vec<String> = std::env::args()
         .skip(1)
         .map(|arg| {
@@ -32,7 +19,7 @@ pub fn model_card(report: &TrainReport, config: &Config, recipe: &str, notes: &s
             }
         })
         .collect();
-    let held_out = report.held_out;
+    let held_out = &report.held_out;
     let confusion = &held_out.confusion;
     let mut card = format!(
         "# Model card: `{model}`\n\n\
@@ -40,7 +27,7 @@ pub fn model_card(report: &TrainReport, config: &Config, recipe: &str, notes: &s
          ## What it is\n\n\
          A logistic-regression sentiment classifier for English movie reviews (positive or \
          negative), trained by stochastic gradient descent on hashed word features. \
-         Preset `{preset}`: {config:?}; {recipe}. Model file format version {FORMAT_VERSION}.\n\n\
+         Recipe `{recipe}`: {config:?}; {schedule}. Model file format version {FORMAT_VERSION}.\n\n\
          ## Data\n\n\
          `{data}`: the Large Movie Review Dataset (Maas et al., 2011) as one shuffled CSV. \
          Learned from the first {trained} rows ({passes} pass(es), {batches} mini-batches); \
@@ -57,7 +44,7 @@ pub fn model_card(report: &TrainReport, config: &Config, recipe: &str, notes: &s
          | non-zero weights | {weights} of {features} |\n\
          | training time | {seconds:.2} s |\n",
         model = report.model,
-        preset = report.preset,
+        recipe = report.recipe,
         data = report.data,
         trained = report.outcome.rows_trained,
         passes = report.outcome.passes,

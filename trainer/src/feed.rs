@@ -1,5 +1,5 @@
-//! Out-of-core training: rows stream in, mini-batches go to `partial_fit`, the last rows are
-//! held out for the report.
+//! Out-of-core training from a file: rows stream in and go to the library's [`Training`], the
+//! last rows are held out for the report.
 //!
 //! The held-out rows are the *last* N of the input, which a stream only knows at its end, so
 //! every row waits in a window of N vectorised rows before it is learned; whatever is left in
@@ -10,33 +10,27 @@
 //! threads between the reader and the learner; rows still reach the learner in input order,
 //! so the result is the same as doing everything in one thread.
 
-use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use movieclassifier::train::{HoldOut, Scores, Summary, Training};
 use movieclassifier::vectorize::SparseRow;
 use movieclassifier::{Classifier, Featurizer, Label, Scratch};
 use serde::Serialize;
 
 use crate::data::{BadRow, Item, Place, Source, CHUNKS_IN_FLIGHT};
-use crate::metrics::{Scores, Summary};
 use crate::progress::Progress;
 
 /// How many bad rows a report names; the rest are only counted.
 const BAD_ROWS_NAMED: usize = 5;
 
 pub struct Plan {
-    pub batch_size: usize,
+    /// Hold out the last N usable rows.
     pub test_rows: usize,
     /// Read at most this many usable rows.
     pub limit: Option<u64>,
-    /// Passes over the training rows; each pass after the first reads the input again.
-    pub passes: u32,
-    /// Average the weights after every batch of the last N passes and keep the average
-    /// (0: keep the last weights).
-    pub average_last: u32,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -64,6 +58,18 @@ impl Intake {
             Ok(row) => Ok(Some(row)),
             Err(bad) => self.skip(&bad, strict).map(|()| None),
         }
+    }
+
+    /// Counts a row whose text had bytes that are not UTF-8 (repaired with U+FFFD), or with
+    /// `strict` ends the run.
+    fn check_utf8(&mut self, place: &Place, repaired: bool, strict: bool) -> Result<()> {
+        if repaired {
+            if strict {
+                bail!("{place}: the text is not valid UTF-8 (--strict stops at it)");
+            }
+            self.repaired += 1;
+        }
+        Ok(())
     }
 
     fn skip(&mut self, bad: &BadRow, strict: bool) -> Result<()> {
@@ -195,230 +201,118 @@ pub struct Outcome {
 pub fn score_rows(classifier: &Classifier, rows: &[(SparseRow, Label)]) -> Summary {
     let mut scores = Scores::default();
     for (row, label) in rows {
-        scores.push(classifier.learner().predict_proba(row), *label);
+        scores.push(classifier.predict_proba_row(row), *label);
     }
     scores.summary()
 }
 
-/// Learns from batches as they fill up.
-struct Batcher {
-    columns: DenseColumns,
-    rows: Vec<SparseRow>,
-    labels: Vec<Label>,
-    size: usize,
-    batches: u64,
-    /// When averaging: the sum of the weights and intercepts after each batch, and how many.
-    average: Option<Average>,
+/// What the first pass over the input found.
+pub struct FirstPass {
+    pub intake: Intake,
+    pub rows_learned: u64,
+    pub held_out_rows: Vec<(SparseRow, Label)>,
 }
 
-/// A running sum of weight vectors, for Polyak averaging at batch granularity: the mean of
-/// the noisy SGD iterates generalises better than the last one.
-struct Average {
-    weights: Vec<f64>,
-    intercept: f64,
-    count: u64,
-}
-
-impl Average {
-    fn add(&mut self, classifier: &Classifier) {
-        let learner = classifier.learner();
-        for (sum, w) in self.weights.iter_mut().zip(learner.weights()) {
-            *sum += w;
-        }
-        self.intercept += learner.intercept();
-        self.count += 1;
-    }
-
-    fn apply(self, classifier: &mut Classifier) -> Result<()> {
-        let count = self.count as f64;
-        let weights = self.weights.into_iter().map(|w| w / count).collect();
-        classifier.set_weights(weights, self.intercept / count)?;
-        Ok(())
-    }
-}
-
-impl Batcher {
-    fn new(size: usize, n_features: u32) -> Self {
-        Batcher {
-            columns: DenseColumns::new(n_features),
-            rows: Vec::with_capacity(size),
-            labels: Vec::with_capacity(size),
-            size,
-            batches: 0,
-            average: None,
-        }
-    }
-
-    fn start_averaging(&mut self, classifier: &Classifier) {
-        self.average.get_or_insert_with(|| Average {
-            weights: vec![0.0; classifier.learner().weights().len()],
-            intercept: 0.0,
-            count: 0,
-        });
-    }
-
-    fn push(
-        &mut self,
-        classifier: &mut Classifier,
-        mut row: SparseRow,
-        label: Label,
-    ) -> Result<()> {
-        self.columns.renumber(&mut row);
-        self.rows.push(row);
-        self.labels.push(label);
-        if self.rows.len() == self.size {
-            self.flush(classifier)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, classifier: &mut Classifier) -> Result<()> {
-        if !self.rows.is_empty() {
-            classifier.partial_fit_rows(&self.rows, &self.labels)?;
-            self.batches += 1;
-            if let Some(average) = &mut self.average {
-                average.add(classifier);
-            }
-            self.rows.clear();
-            self.labels.clear();
-        }
-        Ok(())
-    }
-}
-
-/// Renumbers feature columns densely, in the order the learner first meets them, and back.
-///
-/// scikit-learn's learner scales every non-zero weight at the end of each batch, and of the
-/// notebook's 2^21 columns (16 MB of weights) about 100,000 are ever touched: renumbered, they
-/// sit in the first megabyte, which stays in cache. Each weight sees the same operations in
-/// the same order, and rows keep their entries in the original column order (the order of the
-/// dot products' sums), so the model is the same to the bit.
-struct DenseColumns {
-    /// The dense number of each original column; `UNSEEN` until the learner meets it.
-    dense_of: Vec<u32>,
-    original_of: Vec<u32>,
-}
-
-impl DenseColumns {
-    const UNSEEN: u32 = u32::MAX;
-
-    fn new(n_features: u32) -> Self {
-        DenseColumns {
-            dense_of: vec![Self::UNSEEN; n_features as usize],
-            original_of: Vec::new(),
-        }
-    }
-
-    fn renumber(&mut self, row: &mut SparseRow) {
-        for column in &mut row.indices {
-            let dense = &mut self.dense_of[*column as usize];
-            if *dense == Self::UNSEEN {
-                *dense = self.original_of.len() as u32;
-                self.original_of.push(*column);
-            }
-            *column = *dense;
-        }
-    }
-
-    /// Puts a classifier trained on renumbered rows back in the original columns.
-    fn restore(&self, classifier: &mut Classifier) -> Result<()> {
-        let learner = classifier.learner();
-        let mut weights = vec![0.0; learner.weights().len()];
-        for (&original, &weight) in self.original_of.iter().zip(learner.weights()) {
-            weights[original as usize] = weight;
-        }
-        let intercept = learner.intercept();
-        classifier.set_weights(weights, intercept)?;
-        Ok(())
-    }
-}
-
-/// Trains `classifier` on `source` by the plan; `reopen` reads the input again for each pass
-/// after the first.
-pub fn train(
-    classifier: &mut Classifier,
+/// Reads `source` once, vectorises its usable rows with `featurizer` and hands each to
+/// `learn` in input order, but for the last `plan.test_rows`, which are held out.
+pub fn first_pass(
     source: Source,
-    reopen: impl Fn() -> Result<Source>,
+    featurizer: &Featurizer,
     plan: &Plan,
-) -> Result<Outcome> {
-    let started = Instant::now();
+    mut learn: impl FnMut(SparseRow, Label) -> Result<()>,
+) -> Result<FirstPass> {
     let mut progress = Progress::new(source.total_bytes, plan.quiet);
     let mut intake = Intake::default();
-    let mut window: VecDeque<(SparseRow, Label)> = VecDeque::with_capacity(plan.test_rows + 1);
-    let mut batcher = Batcher::new(plan.batch_size, classifier.config().n_features);
-    let mut rows_trained = 0u64;
+    let mut hold_out = HoldOut::new(plan.test_rows);
+    let mut rows_learned = 0u64;
     let mut usable = 0u64;
-    let averages_from = plan.passes.saturating_sub(plan.average_last) + 1;
-    if plan.average_last > 0 && averages_from <= 1 {
-        batcher.start_averaging(classifier);
-    }
-
-    for item in featurize(source.chunks, classifier.featurizer()) {
+    for item in featurize(source.chunks, featurizer) {
         if plan.limit.is_some_and(|limit| usable == limit) {
             break;
         }
         let Some(example) = intake.take(item, plan.strict)? else {
             continue;
         };
+        intake.check_utf8(&example.place, example.repaired, plan.strict)?;
         usable += 1;
-        if example.repaired {
-            if plan.strict {
-                bail!("{}: the text is not valid UTF-8 (--strict)", example.place);
-            }
-            intake.repaired += 1;
-        }
-        window.push_back((example.row, example.label));
-        if window.len() > plan.test_rows {
-            if let Some((row, label)) = window.pop_front() {
-                batcher.push(classifier, row, label)?;
-                rows_trained += 1;
-            }
+        if let Some((row, label)) = hold_out.push((example.row, example.label)) {
+            learn(row, label)?;
+            rows_learned += 1;
         }
         if intake.rows_read % 256 == 0 {
             progress.update(source.bytes_read.get(), intake.rows_read);
         }
     }
-    batcher.flush(classifier)?;
     progress.finish();
-    if rows_trained == 0 {
+    if rows_learned == 0 {
         bail!(
             "no rows left to learn from: {} usable rows read and {} held out",
-            window.len(),
+            hold_out.len(),
             plan.test_rows
         );
     }
+    Ok(FirstPass {
+        intake,
+        rows_learned,
+        held_out_rows: hold_out.into_items(),
+    })
+}
 
-    // Later passes learn the same usable rows in the same order: the first `rows_trained`
+/// Trains `training` on `source` by the plan; `reopen` reads the input again for each pass
+/// after the first.
+pub fn train(
+    training: &mut Training,
+    source: Source,
+    reopen: impl Fn() -> Result<Source>,
+    plan: &Plan,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let featurizer = training.featurizer();
+    let first = first_pass(source, &featurizer, plan, |row, label| {
+        Ok(training.learn(row, label)?)
+    })?;
+    training.end_pass()?;
+    // Later passes learn the same usable rows in the same order: the first `rows_learned`
     // of them. Bad rows were counted in the first pass.
-    for pass in 2..=plan.passes {
-        if plan.average_last > 0 && pass >= averages_from {
-            batcher.start_averaging(classifier);
-        }
+    while training.wants_another_pass() {
         let source = reopen()?;
         let mut learned = 0u64;
-        for item in featurize(source.chunks, classifier.featurizer()) {
-            if learned == rows_trained {
+        for item in featurize(source.chunks, &featurizer) {
+            if learned == first.rows_learned {
                 break;
             }
             if let Ok(example) = item? {
-                batcher.push(classifier, example.row, example.label)?;
+                training.learn(example.row, example.label)?;
                 learned += 1;
             }
         }
-        batcher.flush(classifier)?;
+        training.end_pass()?;
     }
-    if let Some(average) = batcher.average.take() {
-        average.apply(classifier)?;
-    }
-    batcher.columns.restore(classifier)?;
-
     Ok(Outcome {
-        rows_trained,
-        passes: plan.passes,
-        batches: batcher.batches,
+        rows_trained: first.rows_learned,
+        passes: training.recipe().passes,
+        batches: training.batches(),
         seconds: started.elapsed().as_secs_f64(),
-        intake,
-        held_out_rows: window.into(),
+        intake: first.intake,
+        held_out_rows: first.held_out_rows,
+    })
+}
+
+/// Teaches `classifier` every usable row of `source` in input order, one at a time as the
+/// page does, but for the last `plan.test_rows`, which are held out.
+pub fn teach(classifier: &mut Classifier, source: Source, plan: &Plan) -> Result<Outcome> {
+    let started = Instant::now();
+    let featurizer = classifier.featurizer().clone();
+    let first = first_pass(source, &featurizer, plan, |row, label| {
+        Ok(classifier.teach_row(&row, label)?)
+    })?;
+    Ok(Outcome {
+        rows_trained: first.rows_learned,
+        passes: 1,
+        batches: first.rows_learned,
+        seconds: started.elapsed().as_secs_f64(),
+        intake: first.intake,
+        held_out_rows: first.held_out_rows,
     })
 }
 
@@ -445,7 +339,7 @@ pub fn evaluate(
         if plan.limit.is_some_and(|limit| usable > skip + limit) {
             break;
         }
-        intake.repaired += u64::from(example.repaired);
+        intake.check_utf8(&example.place, example.repaired, plan.strict)?;
         scores.push(classifier.predict_proba(&example.text), example.label);
         if intake.rows_read % 256 == 0 {
             progress.update(source.bytes_read.get(), intake.rows_read);
@@ -459,7 +353,7 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::data::{open, Columns};
-    use movieclassifier::Config;
+    use movieclassifier::train::Recipe;
 
     fn fixture(name: &str, csv: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("trainer-train-{}", std::process::id()));
@@ -476,13 +370,10 @@ mod tests {
         }
     }
 
-    fn plan(strict: bool, passes: u32) -> Plan {
+    fn plan(strict: bool) -> Plan {
         Plan {
-            batch_size: 2,
             test_rows: 1,
             limit: None,
-            passes,
-            average_last: 0,
             strict,
             quiet: true,
         }
@@ -491,18 +382,24 @@ mod tests {
     const MIXED: &str = "review,sentiment\ngreat film,1\nawful,maybe\ndull film,0\n\
                          ,1\nlovely,1\nboring,0\n";
 
-    /// The notebook's pipeline trained on `MIXED`, written to a file called `name`.
-    fn train_on(name: &str, plan: &Plan) -> Result<(Classifier, Outcome)> {
+    /// The notebook's pipeline (batches of 2, `passes` passes) trained on `MIXED`, written to
+    /// a file called `name`.
+    fn train_on(name: &str, passes: u32, plan: &Plan) -> Result<(Classifier, Outcome)> {
         let path = fixture(name, MIXED);
-        let mut classifier = Classifier::new(Config::notebook()).expect("valid config");
+        let recipe = Recipe {
+            batch_size: 2,
+            passes,
+            ..Recipe::notebook()
+        };
+        let mut training = Training::new(recipe)?;
         let source = open(&path, &columns()).expect("opens");
-        let outcome = train(&mut classifier, source, || open(&path, &columns()), plan)?;
-        Ok((classifier, outcome))
+        let outcome = train(&mut training, source, || open(&path, &columns()), plan)?;
+        Ok((training.finish()?, outcome))
     }
 
     #[test]
     fn bad_rows_are_skipped_counted_and_named() {
-        let (classifier, outcome) = train_on("mixed.csv", &plan(false, 2)).expect("trains");
+        let (classifier, outcome) = train_on("mixed.csv", 2, &plan(false)).expect("trains");
         assert_eq!(outcome.intake.rows_read, 6);
         assert_eq!(outcome.intake.skipped, 2);
         assert!(outcome.intake.first_skipped[0].starts_with("line 3: label `maybe`"));
@@ -513,23 +410,23 @@ mod tests {
         assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (3, 1));
         // Two passes over three rows in batches of two.
         assert_eq!(outcome.batches, 4);
-        assert_eq!(classifier.learner().t(), 7.0);
+        assert_eq!(classifier.t(), 7.0);
     }
 
     #[test]
     fn a_limit_stops_reading_after_that_many_usable_rows() {
         let plan = Plan {
             limit: Some(2),
-            ..plan(false, 1)
+            ..plan(false)
         };
-        let (_, outcome) = train_on("limit.csv", &plan).expect("trains");
+        let (_, outcome) = train_on("limit.csv", 1, &plan).expect("trains");
         assert_eq!(outcome.intake.rows_read, 3);
         assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (1, 1));
     }
 
     #[test]
     fn strict_stops_at_the_first_bad_row() {
-        let err = train_on("strict.csv", &plan(true, 1)).expect_err("stops");
+        let err = train_on("strict.csv", 1, &plan(true)).expect_err("stops");
         assert!(
             err.to_string().starts_with("line 3: label `maybe`"),
             "{err}"

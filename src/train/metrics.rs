@@ -1,6 +1,7 @@
-//! Figures of a model on held-out rows: what the reports print and the model card records.
+//! The figures of a model on labelled rows: what reports print, model cards record and the
+//! page shows, computed once for all of them.
 
-use movieclassifier::Label;
+use crate::label::Label;
 use serde::Serialize;
 
 /// Predictions and truths collected one row at a time.

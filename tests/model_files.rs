@@ -1,0 +1,81 @@
+//! Model files from outside: earlier format versions, and hand-made hostile ones.
+#![cfg(not(target_arch = "wasm32"))]
+
+use movieclassifier::model::{Model, Provenance, SparseWeights};
+use movieclassifier::{Classifier, Config, Label, StepSize, WeightPrecision};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// Files written by format version 2, the version before AdaGrad's sums were kept: four
+/// sentences learned with the site's recipe over 2^20 features, published and lossless. The
+/// probabilities are what the program that wrote them printed.
+#[test]
+fn version_2_files_still_load() {
+    let published = Classifier::from_bytes(&fixture("v2-published.postcard")).expect("loads");
+    let lossless = Classifier::from_bytes(&fixture("v2-lossless.postcard")).expect("loads");
+    assert_eq!(
+        published.predict_proba("a wonderful film"),
+        0.7092451567561583
+    );
+    assert_eq!(
+        lossless.predict_proba("a wonderful film"),
+        0.7092433212483319
+    );
+    assert_eq!(lossless.predict_proba("dull acting"), 0.48253471575386475);
+    assert_eq!(published.provenance().data, "four sentences");
+    // They go on learning, and are written back in today's format.
+    let mut taught = lossless;
+    taught
+        .teach("dull acting", Label::Negative)
+        .expect("learns");
+    let again = Classifier::from_bytes(&taught.to_lossless_bytes()).expect("round trip");
+    assert_eq!(again, taught);
+}
+
+/// The hostile files of issue 9: a tiny file declaring the largest feature space, AdaGrad
+/// and 8-word n-grams; an AdaGrad step of 1e308 with a resume sum of 5e-324.
+#[test]
+fn crafted_files_are_refused_naming_the_field() {
+    let mut config = Config::notebook();
+    config.n_features = 1 << 24;
+    config.tokenizer.ngram_range = (1, 8);
+    config.learner.step = StepSize::AdaGrad {
+        eta0: 0.6,
+        resume_sum: 1.0,
+    };
+    let crafted = Model {
+        config,
+        weights: SparseWeights::from_entries(&[], WeightPrecision::F64),
+        intercept: 0.0,
+        t: 2.0,
+        squared_sums: None,
+        provenance: Provenance::default(),
+    };
+    let bytes = crafted.encode();
+    assert!(bytes.len() < 100, "{} bytes", bytes.len());
+    let message = Classifier::from_bytes(&bytes)
+        .expect_err("refused")
+        .to_string();
+    assert!(message.contains("ngram_range is (1, 8)"), "{message}");
+
+    let mut huge_step = crafted.clone();
+    huge_step.config.tokenizer.ngram_range = (1, 2);
+    huge_step.config.learner.step = StepSize::AdaGrad {
+        eta0: 1e308,
+        resume_sum: 5e-324,
+    };
+    let message = Classifier::from_bytes(&huge_step.encode())
+        .expect_err("refused")
+        .to_string();
+    assert!(message.contains("eta0 is 1e308"), "{message}");
+
+    // The largest feature space with nothing stored is a valid, tiny model: memory follows
+    // what a model stores.
+    let mut empty = crafted;
+    empty.config.tokenizer.ngram_range = (1, 2);
+    let classifier = Classifier::from_bytes(&empty.encode()).expect("valid");
+    assert_eq!(classifier.weights(), []);
+}

@@ -1,0 +1,6 @@
+//! One module a command: each reads its arguments, runs the library and reports.
+
+pub mod eval;
+pub mod predict;
+pub mod tokenize;
+pub mod train;
