@@ -79,13 +79,11 @@ mod store {
         classifier.to_bytes()
     }
 
-    /// What a session should hold: `start` plus the taught examples, learned one at a time.
+    /// What a session should hold: `start` plus the taught examples, taught one at a time.
     fn replayed(start: &[u8], taught: &[(&str, Label)]) -> Classifier {
         let mut classifier = Classifier::from_bytes(start).expect("valid model");
         for (text, label) in taught {
-            classifier
-                .partial_fit(&[*text], &[*label])
-                .expect("valid example");
+            classifier.teach(text, *label).expect("valid example");
         }
         classifier
     }
@@ -196,25 +194,76 @@ mod store {
     #[wasm_bindgen_test]
     async fn the_log_is_kept_in_order_with_its_model_in_one_transaction() {
         let store = Store::open(&fresh("log-order")).await.expect("store opens");
-        let learned = Learned {
-            bytes: pretrained(0),
-            start: 7,
-            keys: Vec::new(),
-        };
+        let mut keys: Vec<u32> = Vec::new();
         for (n, text) in ["first", "second", "third"].iter().enumerate() {
             let taught = Taught {
                 text: (*text).to_owned(),
                 positive: n % 2 == 0,
                 time: n as f64,
             };
-            store.record(&taught, &learned).await.expect("recorded");
+            let learned = Learned {
+                bytes: pretrained(0),
+                start: 7,
+                keys: keys.clone(),
+            };
+            let (key, saved) = store
+                .record(&taught, &learned, &keys)
+                .await
+                .expect("recorded");
+            assert!(saved, "the model is saved with its entry");
+            keys.push(key);
         }
+        // A model learned without the third entry is not saved beside a fourth.
+        let stale = Learned {
+            bytes: pretrained(1),
+            start: 7,
+            keys: keys[..2].to_vec(),
+        };
+        let fourth = Taught {
+            text: "fourth".into(),
+            positive: true,
+            time: 4.0,
+        };
+        let (_, saved) = store
+            .record(&fourth, &stale, &keys[..2])
+            .await
+            .expect("recorded");
+        assert!(!saved);
         let saved = store.load().await.expect("loads");
         let texts: Vec<&str> = saved.log.iter().map(|(_, t)| t.text.as_str()).collect();
-        assert_eq!(texts, ["first", "second", "third"]);
-        let keys: Vec<u32> = saved.log.iter().map(|(key, _)| *key).collect();
-        assert_eq!(saved.learned.expect("saved").keys, keys[2..]);
+        assert_eq!(texts, ["first", "second", "third", "fourth"]);
+        let learned = saved.learned.expect("saved");
+        assert_eq!(learned.keys, keys);
+        assert_eq!(learned.bytes, pretrained(0));
         store.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn two_sessions_teaching_in_turn_hold_the_log_replayed() {
+        let base = pretrained(0);
+        let database = fresh("two-sessions");
+        let first = open(&base, &database).await;
+        let second = open(&base, &database).await;
+        teach(&first, REVIEW, false).await;
+        // The second has not caught up: its example lands after one it never learned.
+        teach(&second, "wonderful acting", true).await;
+        teach(&second, "thin plot", false).await;
+        JsFuture::from(first.sync()).await.expect("synced");
+        let reference = replayed(
+            &base,
+            &[
+                (REVIEW, Label::Negative),
+                ("wonderful acting", Label::Positive),
+                ("thin plot", Label::Negative),
+            ],
+        );
+        assert_eq!(first.export_model(), reference.to_lossless_bytes());
+        assert_eq!(second.export_model(), reference.to_lossless_bytes());
+        first.close();
+        second.close();
+        let reopened = open(&base, &database).await;
+        assert_eq!(reopened.export_model(), reference.to_lossless_bytes());
+        reopened.close();
     }
 
     #[wasm_bindgen_test]

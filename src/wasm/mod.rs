@@ -7,4 +7,4 @@
 mod session;
 pub mod store;
 
-pub use session::{open_session, Session};
+pub use session::{max_model_bytes, open_session, Session};

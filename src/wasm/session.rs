@@ -1,13 +1,12 @@
 //! A visitor's session: the classifier they are teaching, kept in step with the store.
 //!
-//! The log of taught examples is the source of truth; the saved model is a cache of
-//! "start model + log". On opening, a saved model is used only if it was built from the same
-//! start model and from log entries the log still has; the rest of the log is learned on top.
-//! Otherwise (a new pretrained model shipped, the saved model is damaged) the whole log is
-//! replayed, so no taught example is lost.
+//! The log of taught examples is the source of truth and the saved model a cache of "start
+//! model + the log's first examples" ([`Teaching`]). A taught example and the model that
+//! includes it are saved in one transaction when no other tab recorded an example in between;
+//! otherwise the example is recorded alone and the model rebuilt from the log, so that every
+//! tab, whatever happened, holds the start model with the log learned in log order.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use js_sys::Promise;
@@ -16,16 +15,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::store::{Learned, Saved, Store, StoreError, Taught};
-use crate::model::Model;
-use crate::{Classifier, Explanation, Label, Prediction};
+use crate::model::MAX_FILE_BYTES;
+use crate::teaching::{Lesson, Start, Teaching};
+use crate::{Explanation, Label, Prediction};
 
 struct State {
-    pretrained: Rc<(Vec<u8>, Classifier)>,
-    /// The model teaching starts from: the pretrained one or an imported one.
-    start: Rc<(Vec<u8>, Classifier)>,
-    classifier: Classifier,
-    /// Log keys the classifier has learned.
-    applied: BTreeSet<u32>,
+    pretrained: Rc<Start>,
+    teaching: Teaching,
     /// Examples learned that storage did not keep.
     unsaved: usize,
     store: Option<Rc<Store>>,
@@ -33,31 +29,62 @@ struct State {
 }
 
 impl State {
-    fn start_id(&self) -> u32 {
-        Model::checksum_of(&self.start.0).unwrap_or_default()
-    }
-
     fn learned(&self) -> Learned {
         Learned {
-            bytes: self.classifier.to_lossless_bytes(),
-            start: self.start_id(),
-            keys: self.applied.iter().copied().collect(),
+            bytes: self.teaching.classifier().to_lossless_bytes(),
+            start: self.teaching.start().id(),
+            keys: self.teaching.applied().to_vec(),
         }
     }
 
-    fn learn(&mut self, key: u32, taught: &Taught) {
-        let label = if taught.positive {
-            Label::Positive
-        } else {
-            Label::Negative
+    /// The start model the store names: an imported one, or the pretrained one.
+    fn start_of(&self, saved: &Saved, notices: &mut Vec<String>) -> Rc<Start> {
+        let Some(bytes) = &saved.start else {
+            return self.pretrained.clone();
         };
-        // A one-text batch of a valid label cannot fail to learn; the key is marked either
-        // way so that a replay does not stall on it.
-        let _ = self
-            .classifier
-            .partial_fit(&[taught.text.as_str()], &[label]);
-        self.applied.insert(key);
+        if Some(self.teaching.start().id()) == crate::model::Model::checksum_of(bytes) {
+            return self.teaching.start().clone();
+        }
+        match Start::from_bytes(bytes.clone()) {
+            Ok(start) => Rc::new(start),
+            Err(err) => {
+                notices.push(format!(
+                    "The model you imported could not be read back ({err}); teaching \
+                     continues from the pretrained model."
+                ));
+                self.pretrained.clone()
+            }
+        }
     }
+
+    /// Brings the classifier to what the store holds: its start model and its log.
+    fn catch_up(&mut self, saved: &Saved, notices: &mut Vec<String>) -> bool {
+        let start = self.start_of(saved, notices);
+        if !Rc::ptr_eq(&start, self.teaching.start()) {
+            self.teaching = Teaching::new(start);
+        }
+        let log = lessons(saved);
+        let outcome = self.teaching.catch_up(&log);
+        if outcome.refused > 0 {
+            notices.push(format!(
+                "{} taught examples could not be learned by this model and were passed over.",
+                outcome.refused
+            ));
+        }
+        outcome.rebuilt || outcome.learned > 0
+    }
+}
+
+fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
+    saved
+        .log
+        .iter()
+        .map(|(key, taught)| Lesson {
+            key: *key,
+            text: &taught.text,
+            label: Label::from_positive(taught.positive),
+        })
+        .collect()
 }
 
 /// The page's classifier and its storage, opened by [`open_session`].
@@ -81,12 +108,20 @@ struct Outcome {
     notice: Option<String>,
 }
 
+/// The largest model file the page accepts, so that it can refuse a larger one before
+/// reading it.
+#[wasm_bindgen(js_name = maxModelBytes)]
+pub fn max_model_bytes() -> usize {
+    MAX_FILE_BYTES
+}
+
 /// Loads the pretrained model and whatever this browser has kept of the visitor's teaching.
 #[wasm_bindgen(js_name = openSession)]
 pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Session, JsError> {
-    let classifier = Classifier::from_bytes(&pretrained)
-        .map_err(|err| JsError::new(&format!("The pretrained model cannot be used: {err}")))?;
-    let pretrained = Rc::new((pretrained, classifier));
+    let pretrained = Rc::new(
+        Start::from_bytes(pretrained)
+            .map_err(|err| JsError::new(&format!("The pretrained model cannot be used: {err}")))?,
+    );
     let mut notices = Vec::new();
     let (store, saved) = match Store::open(&database).await {
         Ok(store) => match store.load().await {
@@ -101,28 +136,17 @@ pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Sessi
             (None, Saved::default())
         }
     };
-    let start = match saved.start.as_deref().map(Classifier::from_bytes) {
-        Some(Ok(imported)) => Rc::new((saved.start.clone().unwrap_or_default(), imported)),
-        Some(Err(err)) => {
-            notices.push(format!(
-                "The model you imported could not be read back ({err}); teaching continues \
-                 from the pretrained model."
-            ));
-            pretrained.clone()
-        }
-        None => pretrained.clone(),
-    };
     let mut state = State {
-        classifier: start.1.clone(),
+        teaching: Teaching::new(pretrained.clone()),
         pretrained,
-        start,
-        applied: BTreeSet::new(),
         unsaved: 0,
         store,
         notice: None,
     };
-    let rebuilt = restore(&mut state, &saved, &mut notices);
-    if rebuilt && !state.applied.is_empty() {
+    let start = state.start_of(&saved, &mut notices);
+    state.teaching = resume(start, &saved, &mut notices);
+    let changed = state.catch_up(&saved, &mut notices);
+    if changed {
         if let Some(store) = &state.store {
             if let Err(err) = store.save_learned(&state.learned()).await {
                 notices.push(err.to_string());
@@ -141,49 +165,39 @@ pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Sessi
     })
 }
 
-/// Brings `state.classifier` to "start + log"; returns whether it had to be rebuilt rather
-/// than taken from the saved model.
-fn restore(state: &mut State, saved: &Saved, notices: &mut Vec<String>) -> bool {
-    let logged: BTreeSet<u32> = saved.log.iter().map(|(key, _)| *key).collect();
-    let mut rebuilt = true;
-    if let Some(learned) = &saved.learned {
-        let keys: BTreeSet<u32> = learned.keys.iter().copied().collect();
-        if learned.start != state.start_id() {
-            if !saved.log.is_empty() {
-                notices.push(format!(
-                    "A new pretrained model has arrived; your {} taught examples were \
-                     replayed onto it.",
-                    saved.log.len()
-                ));
-            }
-        } else if keys.is_subset(&logged) {
-            match Classifier::from_bytes(&learned.bytes) {
-                Ok(classifier) => {
-                    state.classifier = classifier;
-                    state.applied = keys;
-                    rebuilt = false;
-                }
-                Err(err) => notices.push(format!(
-                    "The saved model could not be read ({err}); it was rebuilt from your {} \
-                     taught examples.",
-                    saved.log.len()
-                )),
-            }
+/// The saved model, if it was learned on `start` and can be read; else `start` itself.
+fn resume(start: Rc<Start>, saved: &Saved, notices: &mut Vec<String>) -> Teaching {
+    let Some(learned) = &saved.learned else {
+        return Teaching::new(start);
+    };
+    if learned.start != start.id() {
+        if !saved.log.is_empty() {
+            notices.push(format!(
+                "A new pretrained model has arrived; your {} taught examples were replayed \
+                 onto it.",
+                saved.log.len()
+            ));
+        }
+        return Teaching::new(start);
+    }
+    match Teaching::resume(start.clone(), &learned.bytes, learned.keys.clone()) {
+        Ok(teaching) => teaching,
+        Err(err) => {
+            notices.push(format!(
+                "The saved model could not be read ({err}); it was rebuilt from your {} \
+                 taught examples.",
+                saved.log.len()
+            ));
+            Teaching::new(start)
         }
     }
-    for (key, taught) in &saved.log {
-        if !state.applied.contains(key) {
-            state.learn(*key, taught);
-        }
-    }
-    rebuilt
 }
 
 #[wasm_bindgen]
 impl Session {
     /// Label, probability, the notebook's face and each word's contribution, for `text`.
     pub fn classify(&self, text: &str) -> Result<JsValue, JsError> {
-        let explanation = self.state.borrow().classifier.explain(text);
+        let explanation = self.state.borrow().teaching.classifier().explain(text);
         let prediction = Prediction::from_decision(explanation.decision);
         let classification = Classification {
             label: prediction.label.name(),
@@ -194,8 +208,8 @@ impl Session {
         Ok(serde_wasm_bindgen::to_value(&classification)?)
     }
 
-    /// Learns `text` with its right label at once, then saves the example and the model in
-    /// one transaction. Resolves to `{taught, saved, notice}`.
+    /// Learns `text` with its right label at once, then records it (see the module's doc).
+    /// Resolves to `{taught, saved, notice}`.
     pub fn teach(&self, text: String, positive: bool) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -204,64 +218,68 @@ impl Session {
                 positive,
                 time: js_sys::Date::now(),
             };
+            let label = Label::from_positive(positive);
             let (store, learned) = {
                 let mut state = state.borrow_mut();
-                // Provisional key above every applied one; the stored key replaces it.
-                let provisional = state.applied.last().map_or(u32::MAX / 2, |k| k + 1);
-                state.learn(provisional, &taught);
-                state.applied.remove(&provisional);
+                if let Err(err) = state.teaching.teach(&taught.text, label) {
+                    state.notice = Some(format!("This example was not learned: {err}."));
+                    return outcome(&state, false);
+                }
                 (state.store.clone(), state.learned())
             };
-            let saved = match store {
-                Some(store) => match store.record(&taught, &learned).await {
-                    Ok(key) => {
-                        let mut state = state.borrow_mut();
-                        state.applied.insert(key);
-                        state.notice = None;
-                        true
-                    }
-                    Err(err) => {
-                        let mut state = state.borrow_mut();
-                        state.unsaved += 1;
-                        state.notice = Some(err.to_string());
-                        false
-                    }
-                },
-                None => {
-                    state.borrow_mut().unsaved += 1;
+            let Some(store) = store else {
+                state.borrow_mut().unsaved += 1;
+                return outcome(&state.borrow(), false);
+            };
+            let expected = learned.keys.clone();
+            let recorded = store.record(&taught, &learned, &expected).await;
+            let saved = match recorded {
+                Ok((key, true)) => {
+                    let mut state = state.borrow_mut();
+                    state.teaching.recorded(key);
+                    state.notice = None;
+                    true
+                }
+                Ok((_, false)) => {
+                    state.borrow_mut().teaching.misplaced();
+                    let result = catch_up_and_save(&state, &store).await;
+                    note_result(&state, result);
+                    true
+                }
+                Err(err) => {
+                    let mut state = state.borrow_mut();
+                    // The example is in this tab's classifier only: the next catch-up with
+                    // the log starts over without it.
+                    state.teaching.misplaced();
+                    state.unsaved += 1;
+                    state.notice = Some(err.to_string());
                     false
                 }
             };
-            let state = state.borrow();
-            Ok(serde_wasm_bindgen::to_value(&Outcome {
-                taught: taught_count(&state),
-                saved,
-                notice: state.notice.clone(),
-            })?)
+            outcome(&state.borrow(), saved)
         })
     }
 
-    /// Learns what other tabs have taught since; resolves to how many examples that was.
+    /// Learns what other tabs have recorded since (examples taught, a reset, an import).
     pub fn sync(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let store = state.borrow().store.clone();
             let Some(store) = store else {
-                return Ok(JsValue::from(0));
+                return Ok(JsValue::UNDEFINED);
             };
             let saved = store
                 .load()
                 .await
                 .map_err(|e| JsError::new(&e.to_string()))?;
+            let mut notices = Vec::new();
             let mut state = state.borrow_mut();
-            let mut learned = 0;
-            for (key, taught) in &saved.log {
-                if !state.applied.contains(key) {
-                    state.learn(*key, taught);
-                    learned += 1;
-                }
+            state.catch_up(&saved, &mut notices);
+            state.unsaved = 0;
+            if !notices.is_empty() {
+                state.notice = Some(notices.join(" "));
             }
-            Ok(JsValue::from(learned))
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -271,9 +289,7 @@ impl Session {
         future_to_promise(async move {
             let store = {
                 let mut state = state.borrow_mut();
-                state.start = state.pretrained.clone();
-                state.classifier = state.start.1.clone();
-                state.applied.clear();
+                state.teaching = Teaching::new(state.pretrained.clone());
                 state.unsaved = 0;
                 state.store.clone()
             };
@@ -285,27 +301,33 @@ impl Session {
         })
     }
 
-    /// The learned model as a model file, for download.
+    /// The learned model as a lossless model file, for download.
     #[wasm_bindgen(js_name = exportModel)]
     pub fn export_model(&self) -> Vec<u8> {
-        self.state.borrow().classifier.to_lossless_bytes()
+        self.state
+            .borrow()
+            .teaching
+            .classifier()
+            .to_lossless_bytes()
     }
 
-    /// Replaces the learned model by an exported one. A file that is not a valid model is
-    /// refused with its reason and changes nothing.
+    /// Replaces the learned model by a model file, which teaching then starts from. A file
+    /// that is not a valid model is refused with its reason and changes nothing.
     #[wasm_bindgen(js_name = importModel)]
     pub fn import_model(&self, bytes: Vec<u8>) -> Result<Promise, JsError> {
-        let imported = Classifier::from_bytes(&bytes)
+        let start = Start::from_bytes(bytes)
             .map_err(|err| JsError::new(&format!("This file cannot be imported: {err}.")))?;
         let state = self.state.clone();
         Ok(future_to_promise(async move {
             let (store, learned) = {
                 let mut state = state.borrow_mut();
-                state.start = Rc::new((bytes, imported.clone()));
-                state.classifier = imported;
-                state.applied.clear();
+                state.teaching = Teaching::new(Rc::new(start));
                 state.unsaved = 0;
-                (state.store.clone(), state.learned())
+                let learned = Learned {
+                    bytes: state.teaching.start().bytes().to_vec(),
+                    ..state.learned()
+                };
+                (state.store.clone(), learned)
             };
             if let Some(store) = store {
                 let result = store.restart(Some(&learned)).await;
@@ -338,8 +360,28 @@ impl Session {
     }
 }
 
+/// Rebuilds from the store's log and saves the result.
+async fn catch_up_and_save(state: &Rc<RefCell<State>>, store: &Store) -> Result<(), StoreError> {
+    let saved = store.load().await?;
+    let learned = {
+        let mut state = state.borrow_mut();
+        let mut notices = Vec::new();
+        state.catch_up(&saved, &mut notices);
+        state.learned()
+    };
+    store.save_learned(&learned).await
+}
+
 fn taught_count(state: &State) -> usize {
-    state.applied.len() + state.unsaved
+    state.teaching.applied().len() + state.unsaved
+}
+
+fn outcome(state: &State, saved: bool) -> Result<JsValue, JsValue> {
+    Ok(serde_wasm_bindgen::to_value(&Outcome {
+        taught: taught_count(state),
+        saved,
+        notice: state.notice.clone(),
+    })?)
 }
 
 fn note_result(state: &Rc<RefCell<State>>, result: Result<(), StoreError>) {

@@ -6,7 +6,9 @@
 //! transaction, so a crash leaves both or neither. Writes are issued together and only the
 //! transaction's completion is awaited, because a transaction may not outlive its requests.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -193,9 +195,16 @@ impl Store {
         Ok(saved)
     }
 
-    /// Appends `entry` to the log and saves the model that includes it, in one transaction;
-    /// returns the entry's key.
-    pub async fn record(&self, entry: &Taught, learned: &Learned) -> Result<u32, StoreError> {
+    /// Appends `entry` to the log and, if the log's keys were `expected` until then, saves the
+    /// model that includes it, in one transaction. Returns the entry's key and whether the
+    /// model was saved: when another tab recorded an entry first, the model learned on
+    /// `expected` alone is not the log's and is not saved.
+    pub async fn record(
+        &self,
+        entry: &Taught,
+        learned: &Learned,
+        expected: &[u32],
+    ) -> Result<(u32, bool), StoreError> {
         let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
         let log = transaction.object_store(LOG).map_err(StoreError::from_js)?;
         let model = transaction
@@ -203,31 +212,41 @@ impl Store {
             .map_err(StoreError::from_js)?;
         let value = serde_wasm_bindgen::to_value(entry)
             .map_err(|err| StoreError::Failed(err.to_string()))?;
-        let added = log.add(&value).map_err(StoreError::from_js)?;
-        // The model's record names its own entry, whose key is known only once added; the
-        // put is issued from the add's success callback, inside the same transaction.
+        let keys = log.get_all_keys().map_err(StoreError::from_js)?;
+        // The checks and writes are issued from the success callbacks, inside the same
+        // transaction, which readwrite transactions on these stores take one at a time.
         let model_value = learned_to_js(learned);
-        let on_added = Closure::once_into_js(move |event: Event| {
-            let key = event
-                .target()
-                .and_then(|target| target.dyn_into::<IdbRequest>().ok())
-                .and_then(|request| request.result().ok());
-            let keys = Reflect::get(&model_value, &JsValue::from_str("keys"))
-                .ok()
-                .and_then(|keys| keys.dyn_into::<js_sys::Array>().ok());
-            if let (Some(key), Some(keys)) = (key, keys) {
-                keys.push(&key);
-                let _ = model.put_with_key(&model_value, &JsValue::from_str(LEARNED_KEY));
-            }
+        let expected = expected.to_vec();
+        let added_key = Rc::new(RefCell::new(None::<u32>));
+        let saved = Rc::new(RefCell::new(false));
+        let (added_key_out, saved_out) = (added_key.clone(), saved.clone());
+        let on_keys = Closure::once_into_js(move |event: Event| {
+            let current = result_of(&event).map(|keys| keys_from_js(&keys));
+            let in_step = current.as_deref() == Some(expected.as_slice());
+            let Ok(added) = log.add(&value) else {
+                return;
+            };
+            let on_added = Closure::once_into_js(move |event: Event| {
+                let key = result_of(&event).and_then(|key| key.as_f64());
+                *added_key.borrow_mut() = key.map(|key| key as u32);
+                let keys = Reflect::get(&model_value, &JsValue::from_str("keys"))
+                    .ok()
+                    .and_then(|keys| keys.dyn_into::<js_sys::Array>().ok());
+                if let (true, Some(key), Some(keys)) = (in_step, key, keys) {
+                    keys.push(&JsValue::from(key));
+                    let put = model.put_with_key(&model_value, &JsValue::from_str(LEARNED_KEY));
+                    *saved.borrow_mut() = put.is_ok();
+                }
+            });
+            added.set_onsuccess(Some(on_added.unchecked_ref()));
         });
-        added.set_onsuccess(Some(on_added.unchecked_ref()));
+        keys.set_onsuccess(Some(on_keys.unchecked_ref()));
         finish(&transaction).await?;
-        added
-            .result()
-            .ok()
-            .and_then(|key| key.as_f64())
-            .map(|key| key as u32)
-            .ok_or_else(|| StoreError::Failed("the log gave the entry no key".into()))
+        let key = added_key_out
+            .borrow()
+            .ok_or_else(|| StoreError::Failed("the log gave the entry no key".into()))?;
+        let saved = *saved_out.borrow();
+        Ok((key, saved))
     }
 
     /// Saves the learned model alone (after a rebuild).
@@ -271,6 +290,22 @@ impl Store {
     pub fn close(&self) {
         self.db.close();
     }
+}
+
+/// The result of the request an event came from.
+fn result_of(event: &Event) -> Option<JsValue> {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<IdbRequest>().ok())
+        .and_then(|request| request.result().ok())
+}
+
+/// Log keys as the store lists them.
+fn keys_from_js(keys: &JsValue) -> Vec<u32> {
+    js_sys::Array::from(keys)
+        .iter()
+        .filter_map(|key| key.as_f64().map(|key| key as u32))
+        .collect()
 }
 
 fn learned_to_js(learned: &Learned) -> JsValue {
