@@ -37,4 +37,6 @@ CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 
 step "the page end to end: trunk build, then headless Chromium"
 trunk build --release --offline
+# The end-to-end tests replay what the page was taught with the native trainer.
+cargo build --quiet -p trainer
 (cd tests/e2e && npm test)

@@ -17,6 +17,7 @@
 //! has met. Each weight sees the same operations in the same order whatever its slot, so the
 //! numbering changes no result.
 
+mod exp;
 mod slots;
 
 use rand_mt::Mt;
@@ -466,19 +467,21 @@ fn median_positive(values: impl Iterator<Item = f64>) -> Option<f64> {
     Some(*median)
 }
 
+pub use exp::exp;
+
 /// The logistic function, as `scipy.special.expit` computes it.
 pub fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + exp(-x))
 }
 
 /// The derivative of the log loss with respect to the raw prediction, for a 0/1 target:
 /// `expit(raw) - target`, computed as scikit-learn's `cgradient_half_binomial` does.
 fn log_loss_gradient(target: f64, raw: f64) -> f64 {
     if raw > -37.0 {
-        let exp = (-raw).exp();
+        let exp = exp(-raw);
         ((1.0 - target) - target * exp) / (1.0 + exp)
     } else {
-        raw.exp() - target
+        exp(raw) - target
     }
 }
 

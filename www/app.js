@@ -1,7 +1,18 @@
-// The page: it shows what the worker computes and sends it what the visitor does.
-const worker = new Worker('./worker.js', { type: 'module' });
+// The page: it shows what the engine worker computes and sends it what the visitor does.
+import { ENGINE } from './messages.js';
+import { register } from './versions.js';
+
+const $ = (id) => document.getElementById(id);
+const review = $('review');
+const verdict = $('verdict');
+const controls = ['teach-positive', 'teach-negative', 'export', 'import', 'reset'].map($);
+// What the visitor was typing, kept across the reload that applies an update.
+const DRAFT = 'movieclassifier-draft';
+
+let worker;
 const pending = new Map();
 let lastId = 0;
+let maxModelBytes = Infinity;
 
 function call(type, payload = {}, transfer = []) {
   return new Promise((resolve, reject) => {
@@ -10,11 +21,6 @@ function call(type, payload = {}, transfer = []) {
     worker.postMessage({ id: lastId, type, ...payload }, transfer);
   });
 }
-
-const $ = (id) => document.getElementById(id);
-const review = $('review');
-const verdict = $('verdict');
-const controls = ['teach-positive', 'teach-negative', 'export', 'import', 'reset'].map($);
 
 function showStatus({ taught, notice }) {
   $('taught').textContent = `Examples learned: ${taught}`;
@@ -27,17 +33,13 @@ function showProblem(message) {
   $('notice').textContent = message;
 }
 
-worker.onmessage = ({ data: { id, type, result, error } }) => {
-  if (type === 'changed') {
-    showStatus(result);
-    classifyNow();
-    return;
-  }
-  const call = pending.get(id);
-  pending.delete(id);
-  if (error === undefined) call.resolve(result);
-  else call.reject(new Error(error));
-};
+function showUpdate(apply) {
+  $('update').hidden = false;
+  $('reload').onclick = () => {
+    sessionStorage.setItem(DRAFT, review.value);
+    apply();
+  };
+}
 
 // Highlighting builds one element a word, so a very long review shows only its beginning.
 const HIGHLIGHT_CHARS = 20000;
@@ -83,7 +85,7 @@ async function classifyNow() {
     $('why').hidden = true;
     return;
   }
-  const { label, probability, face, explanation } = await call('classify', { text });
+  const { label, probability, face, explanation } = await call(ENGINE.classify, { text });
   if (ticket !== latest) return;
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
   verdict.className = label;
@@ -106,7 +108,7 @@ for (const button of document.querySelectorAll('[data-example]')) {
 
 async function teach(positive) {
   if (!review.value.trim()) return;
-  const outcome = await call('teach', { text: review.value, positive });
+  const outcome = await call(ENGINE.teach, { text: review.value, positive });
   showStatus(outcome);
   await classifyNow();
 }
@@ -115,12 +117,12 @@ $('teach-negative').addEventListener('click', () => teach(false));
 
 $('reset').addEventListener('click', async () => {
   if (!confirm('Forget everything you taught and go back to the pretrained model?')) return;
-  showStatus(await call('reset'));
+  showStatus(await call(ENGINE.reset));
   await classifyNow();
 });
 
 $('export').addEventListener('click', async () => {
-  const bytes = await call('exportModel');
+  const bytes = await call(ENGINE.exportModel);
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
   link.download = 'movieclassifier-learned.postcard';
@@ -132,28 +134,57 @@ $('import').addEventListener('change', async (event) => {
   const [file] = event.target.files;
   event.target.value = '';
   if (!file) return;
+  // Refused before it is read: a file this large cannot be a model.
+  if (file.size > maxModelBytes) {
+    showProblem(`This file cannot be imported: it is ${file.size.toLocaleString()} bytes, larger than any model file (${maxModelBytes.toLocaleString()} bytes at most).`);
+    return;
+  }
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    showStatus(await call('importModel', { bytes }, [bytes.buffer]));
+    showStatus(await call(ENGINE.importModel, { bytes }, [bytes.buffer]));
     await classifyNow();
   } catch (error) {
     showProblem(error.message);
   }
 });
 
-call('open').then(
-  async (status) => {
-    showStatus(status);
-    controls.forEach((control) => { control.disabled = false; });
-    await classifyNow();
-  },
-  (error) => {
-    verdict.textContent = `The classifier could not start: ${error.message}`;
-  },
-);
-
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('./sw.js').catch(() => {
-    // Without a service worker the page still works, only not offline.
-  });
+function cannotStart(reason) {
+  verdict.textContent = `The classifier could not start: ${reason}.`;
+  $('taught').textContent = 'What you taught is still stored in this browser; it comes back once the classifier starts.';
+  showProblem('Reload the page to try again. If it keeps failing, this browser may block WebAssembly or workers, or the download was damaged: try again on a better connection.');
 }
+
+function startEngine() {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = ({ data: { id, type, result, error } }) => {
+    if (type === ENGINE.changed) {
+      showStatus(result);
+      classifyNow();
+      return;
+    }
+    const waiting = pending.get(id);
+    pending.delete(id);
+    if (error === undefined) waiting.resolve(result);
+    else waiting.reject(new Error(error));
+  };
+  // The worker's script itself failed to load or run.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    const failure = new Error(event.message || 'its engine could not be loaded');
+    for (const waiting of pending.values()) waiting.reject(failure);
+    pending.clear();
+  };
+  call(ENGINE.open).then(
+    async (status) => {
+      maxModelBytes = status.maxModelBytes;
+      showStatus(status);
+      controls.forEach((control) => { control.disabled = false; });
+      await classifyNow();
+    },
+    (error) => cannotStart(error.message),
+  );
+}
+
+review.value = sessionStorage.getItem(DRAFT) ?? review.value;
+sessionStorage.removeItem(DRAFT);
+register(showUpdate).finally(startEngine);

@@ -1,12 +1,13 @@
 // The engine's thread. The WebAssembly classifier and its storage live here, off the main
 // thread, so that a long review or a model rebuild never freezes the page. Requests are
 // handled one at a time, in the order they arrive.
-import init, { openSession } from './movieclassifier.js';
+import init, { maxModelBytes, openSession } from './movieclassifier.js';
+import { ENGINE, TABS } from './messages.js';
 
 const DATABASE = 'movieclassifier';
-const tabs = new BroadcastChannel('movieclassifier');
+const tabs = new BroadcastChannel(TABS.channel);
 let session = null;
-let queue = init({ module_or_path: './movieclassifier_bg.wasm' });
+let queue = init({ module_or_path: new URL('./movieclassifier_bg.wasm', import.meta.url) });
 
 function enqueue(task) {
   const result = queue.then(task);
@@ -18,39 +19,39 @@ function status() {
   return { taught: session.taught(), notice: session.notice() ?? null, persistent: session.persistent() };
 }
 
-// Downloaded once per worker; a restart after another tab's reset or import reuses it.
+// Downloaded once per worker.
 let pretrained = null;
 
 async function open() {
   if (!pretrained) {
-    const response = await fetch('./pretrained.postcard');
+    const response = await fetch(new URL('./pretrained.postcard', import.meta.url));
     if (!response.ok) {
-      throw new Error(`The pretrained model could not be downloaded (HTTP ${response.status}).`);
+      throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
     }
     pretrained = new Uint8Array(await response.arrayBuffer());
   }
   if (session) session.close();
   session = await openSession(pretrained, DATABASE);
-  return status();
+  return { ...status(), maxModelBytes: maxModelBytes() };
 }
 
 const handlers = {
-  open,
-  classify: ({ text }) => session.classify(text),
-  async teach({ text, positive }) {
+  [ENGINE.open]: open,
+  [ENGINE.classify]: ({ text }) => session.classify(text),
+  async [ENGINE.teach]({ text, positive }) {
     const outcome = await session.teach(text, positive);
-    if (outcome.saved) tabs.postMessage('taught');
+    if (outcome.saved) tabs.postMessage(TABS.changed);
     return outcome;
   },
-  async reset() {
+  async [ENGINE.reset]() {
     await session.reset();
-    tabs.postMessage('restart');
+    tabs.postMessage(TABS.changed);
     return status();
   },
-  exportModel: () => session.exportModel(),
-  async importModel({ bytes }) {
+  [ENGINE.exportModel]: () => session.exportModel(),
+  async [ENGINE.importModel]({ bytes }) {
     await session.importModel(bytes);
-    tabs.postMessage('restart');
+    tabs.postMessage(TABS.changed);
     return status();
   },
 };
@@ -62,12 +63,11 @@ self.onmessage = ({ data: { id, type, ...payload } }) => {
   );
 };
 
-// Another tab taught or started over: catch up, then tell the page.
-tabs.onmessage = ({ data }) => {
+// Another tab taught, reset or imported: catch up with the stored log, then tell the page.
+tabs.onmessage = () => {
   enqueue(async () => {
     if (!session) return;
-    if (data === 'taught') await session.sync();
-    else await open();
-    self.postMessage({ type: 'changed', result: status() });
+    await session.sync();
+    self.postMessage({ type: ENGINE.changed, result: status() });
   });
 };

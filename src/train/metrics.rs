@@ -29,7 +29,8 @@ impl Scores {
                 (false, false) => confusion.true_negative += 1,
             }
             let p_truth = if positive { p } else { 1.0 - p };
-            log_loss -= p_truth.clamp(1e-15, 1.0 - 1e-15).ln();
+            // musl's log on every platform, so that the page and the trainer print the same.
+            log_loss -= libm::log(p_truth.clamp(1e-15, 1.0 - 1e-15));
         }
         let rows = self.pairs.len();
         let correct = confusion.true_positive + confusion.true_negative;

@@ -278,3 +278,24 @@ test('a failed write keeps the earlier saved example and model intact', async ()
   assert.deepEqual(stored, { log: 1, keys: 1 }, 'the first example and its model are intact');
   await context.close();
 });
+
+test('crafted and oversized model files are refused, naming what is wrong', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  const pretrained = await verdictOf(page, REVIEW);
+  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+  const notice = page.locator('#notice');
+  for (const [name, field] of [['crafted-8-grams.postcard', 'ngram_range is (1, 8)'], ['crafted-huge-step.postcard', 'eta0 is 1e308']]) {
+    await page.getByLabel('Import').setInputFiles(join(fixtures, name));
+    await notice.filter({ hasText: field }).waitFor();
+  }
+  // Larger than any model file: refused from its size, before it is read.
+  await page.getByLabel('Import').setInputFiles({
+    name: 'huge.postcard',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.alloc(46 << 20, 1),
+  });
+  await notice.filter({ hasText: 'larger than any model file' }).waitFor();
+  assert.equal(await verdictOf(page, REVIEW), pretrained, 'nothing changed');
+  await context.close();
+});

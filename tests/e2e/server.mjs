@@ -1,5 +1,7 @@
 // A plain static file server for the built site, as any static host would serve it, under
-// a path prefix ('/' or '/movieclassifier/'), on a free loopback port.
+// a path prefix ('/' or '/movieclassifier/'), on a free loopback port. Tests can deploy
+// another build, choose the caching headers, and break responses the way networks do.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -7,13 +9,27 @@ import { extname, join, normalize } from 'node:path';
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
   '.postcard': 'application/octet-stream',
   '.json': 'application/json',
 };
 
-export async function serve(root, prefix = '/') {
+// What a server that only knows modification times sends: the time each build was deployed,
+// the first an hour ago, so that the browser keeps its files fresh for six minutes without
+// asking (10% of their age, Chrome's heuristic when no Cache-Control says otherwise).
+const AN_HOUR = 3600 * 1000;
+const httpDate = (ms) => new Date(Math.floor(ms / 1000) * 1000).toUTCString();
+
+/**
+ * Caching: 'etag' (no-cache with an ETag, as GitHub Pages and nginx revalidate), 'last-modified'
+ * (only a Last-Modified date and no Cache-Control, as python's http.server), 'max-age' (cached
+ * for ten minutes), 'no-store'.
+ */
+export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
+  const state = { root, caching, sabotage: [], requests: [], modified: Date.now() - AN_HOUR };
   const server = createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://localhost');
     if (!pathname.startsWith(prefix)) {
@@ -26,18 +42,72 @@ export async function serve(root, prefix = '/') {
       response.writeHead(403).end();
       return;
     }
-    try {
-      const body = await readFile(join(root, path));
-      response.writeHead(200, {
-        'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
-        'cache-control': 'no-cache',
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
+    const broken = state.sabotage.find(({ pattern }) => pattern.test(path));
+    if (broken?.mode === 'drop') {
+      state.requests.push({ path, status: 'dropped' });
+      request.socket.destroy();
+      return;
     }
+    let body;
+    try {
+      body = await readFile(join(state.root, path));
+    } catch {
+      state.requests.push({ path, status: 404 });
+      response.writeHead(404).end();
+      return;
+    }
+    const headers = { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' };
+    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    if (state.caching === 'etag') {
+      headers['cache-control'] = 'no-cache';
+      headers.etag = etag;
+      if (request.headers['if-none-match'] === etag) {
+        state.requests.push({ path, status: 304 });
+        response.writeHead(304, headers).end();
+        return;
+      }
+    } else if (state.caching === 'last-modified') {
+      headers['last-modified'] = httpDate(state.modified);
+      const since = Date.parse(request.headers['if-modified-since'] ?? '');
+      if (since >= Math.floor(state.modified / 1000) * 1000) {
+        state.requests.push({ path, status: 304 });
+        response.writeHead(304, headers).end();
+        return;
+      }
+    } else if (state.caching === 'max-age') {
+      headers['cache-control'] = 'max-age=600';
+    } else {
+      headers['cache-control'] = 'no-store';
+    }
+    headers['content-length'] = body.length;
+    if (broken?.mode === 'cut') {
+      state.requests.push({ path, status: 'cut' });
+      response.writeHead(200, headers);
+      response.write(body.subarray(0, body.length >> 1), () => request.socket.destroy());
+      return;
+    }
+    state.requests.push({ path, status: 200 });
+    response.writeHead(200, headers).end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}${prefix}`;
-  return { url, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    url,
+    /** Every request so far, as { path, status }. */
+    requests: state.requests,
+    /** Serves another build from now on. */
+    deploy(dir) {
+      state.root = dir;
+      state.modified = Date.now();
+    },
+    /** From now on, responses for paths matching `pattern` are cut half-way ('cut') or
+     * their connection closed before any answer ('drop'); `null` mends them. */
+    sabotage(pattern, mode) {
+      state.sabotage = mode ? [{ pattern, mode }] : [];
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
 }

@@ -1,0 +1,54 @@
+// Trunk's post-build step: makes the built site one immutable version.
+//
+// Every file the page loads, but index.html and the service worker, moves into
+// v/<version>/, where <version> is a hash of all their contents, and index.html points there;
+// the service worker is written with this version's file list and each file's SHA-256, so it
+// installs a version whole or not at all and a page never mixes two versions' files. The file
+// list is whatever trunk built: it is written nowhere else.
+//
+// Trunk runs it with TRUNK_STAGING_DIR set; by hand: node scripts/version-site.mjs DIR, on a
+// folder laid out as trunk stages it (flat files, index.html, sw.js with its MANIFEST line).
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR;
+if (!dir) {
+  console.error('usage: node scripts/version-site.mjs DIR (or run by trunk, with TRUNK_STAGING_DIR)');
+  process.exit(2);
+}
+const ENTRY = 'index.html';
+const SERVICE_WORKER = 'sw.js';
+const MANIFEST_LINE = /^const MANIFEST = null;.*$/m;
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+const names = (await readdir(dir, { withFileTypes: true }))
+  .filter((entry) => entry.isFile() && entry.name !== ENTRY && entry.name !== SERVICE_WORKER)
+  .map((entry) => entry.name)
+  .sort();
+const hashes = new Map();
+for (const name of names) hashes.set(name, sha256(await readFile(join(dir, name))));
+const version = sha256([...hashes].map(([name, hash]) => `${name} ${hash}\n`).join('')).slice(0, 12);
+const folder = `v/${version}`;
+
+await mkdir(join(dir, folder), { recursive: true });
+for (const name of names) await rename(join(dir, name), join(dir, folder, name));
+
+// index.html names each file it loads in an href or src attribute of its own.
+let html = await readFile(join(dir, ENTRY), 'utf8');
+for (const name of names) {
+  html = html.replaceAll(new RegExp(`((?:href|src)=")(?:\\./)?${name.replace(/[.]/g, '\\.')}"`, 'g'), `$1./${folder}/${name}"`);
+}
+await writeFile(join(dir, ENTRY), html);
+
+const files = { [ENTRY]: sha256(html) };
+for (const name of names) files[`${folder}/${name}`] = hashes.get(name);
+const template = await readFile(join(dir, SERVICE_WORKER), 'utf8');
+if (!MANIFEST_LINE.test(template)) {
+  console.error(`${SERVICE_WORKER} has no "const MANIFEST = null;" line to fill in`);
+  process.exit(1);
+}
+const manifest = JSON.stringify({ version, files }, null, 2);
+await writeFile(join(dir, SERVICE_WORKER), template.replace(MANIFEST_LINE, `const MANIFEST = ${manifest};`));
+console.log(`version ${version}: ${names.length + 1} files`);
