@@ -11,7 +11,7 @@
 
 /// ln 2 in three parts, each the double nearest what the parts before it leave.
 const LN2: [f64; 3] = [
-    0.693_147_180_559_945_3,
+    std::f64::consts::LN_2,
     2.319_046_813_846_299_6e-17,
     5.707_708_438_416_212e-34,
 ];
