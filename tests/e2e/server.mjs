@@ -43,6 +43,10 @@ export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
       return;
     }
     const broken = state.sabotage.find(({ pattern }) => pattern.test(path));
+    if (broken?.mode === 'hang') {
+      state.requests.push({ path, status: 'hung' });
+      return; // Never answered: a connection that barely works.
+    }
     if (broken?.mode === 'drop') {
       state.requests.push({ path, status: 'dropped' });
       request.socket.destroy();
@@ -100,8 +104,9 @@ export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
       state.root = dir;
       state.modified = Date.now();
     },
-    /** From now on, responses for paths matching `pattern` are cut half-way ('cut') or
-     * their connection closed before any answer ('drop'); `null` mends them. */
+    /** From now on, responses for paths matching `pattern` are cut half-way ('cut'), their
+     * connection closed before any answer ('drop') or never answered ('hang'); `null` mends
+     * them. */
     sabotage(pattern, mode) {
       state.sabotage = mode ? [{ pattern, mode }] : [];
     },

@@ -96,6 +96,24 @@ test('a first visit downloads each file once, and the next visit works offline',
   }
 });
 
+test('on a connection that never answers, a repeat visit starts from the installed version at once', async () => {
+  const site = await serve(DIST);
+  const context = await browser.newContext();
+  try {
+    const page = await openControlled(context, site.url);
+    site.sabotage(/.*/, 'hang');
+    const started = Date.now();
+    await page.reload();
+    await ready(page);
+    assert.match(await verdictOf(page, 'A wonderful film.'), VERDICT);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 5, `${seconds} s to a verdict`);
+  } finally {
+    await context.close();
+    await site.close();
+  }
+});
+
 // The four ways a deploy went wrong before: the new engine's download cut half-way, its
 // connection dropped before any answer, a server whose Last-Modified dates made the browser
 // keep old files, and ordinary caching that kept new versions from visitors.
