@@ -16,6 +16,7 @@ mod config;
 mod label;
 pub mod learn;
 pub mod model;
+pub mod read;
 pub mod teaching;
 pub mod tokenize;
 pub mod train;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use trainer::data::{open, Columns, Place};
+use trainer::data::{open, Columns, Place, Reading, Splits};
 
 /// One scratch file per fuzzing process, rewritten for every input.
 fn scratch() -> &'static PathBuf {
@@ -22,11 +22,17 @@ fn scratch() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let path = scratch();
     std::fs::write(path, data).expect("scratch file");
-    let columns = Columns {
-        text: "review".into(),
-        label: "sentiment".into(),
+    let reading = Reading {
+        columns: Columns {
+            text: "review".into(),
+            label: "sentiment".into(),
+        },
+        splits: None,
+        default_splits: Splits::Train,
+        shuffle: None,
+        seed: 1,
     };
-    let Ok(source) = open(path, &columns) else {
+    let Ok(source) = open(path, &reading) else {
         return;
     };
     for chunk in source.chunks {

@@ -2,12 +2,17 @@
 //!
 //! Learning calls `exp` once per example, and a model taught in the page (WebAssembly, whose
 //! `exp` is musl's) must equal the same lessons replayed by the native trainer (glibc's
-//! `exp`), while the notebook's recipe must equal scikit-learn, which runs on glibc. musl's
-//! and glibc's `exp` disagree in the last bit for one input in ten; glibc's is correctly
-//! rounded for nearly all inputs. So this computes the correctly rounded value itself, with
-//! IEEE additions and multiplications only (no fused multiply-add, whose absence or presence
-//! differs between platforms), in double-double arithmetic: about 100 bits, enough that the
-//! rounding is right unless `e^x` lies within 2^-100 of halfway between two doubles.
+//! `exp`), while the notebook's recipe must equal scikit-learn, which runs on glibc. Measured
+//! on ten million inputs in [-40, 40], musl's `exp` differs from the correctly rounded value
+//! for 9.8% of them and glibc's for 0.077%. So this computes the correctly rounded value
+//! itself, with IEEE additions and multiplications only (no fused multiply-add, whose absence
+//! or presence differs between platforms), in double-double arithmetic: about 100 bits,
+//! enough that the rounding is right unless `e^x` lies within 2^-100 of halfway between two
+//! doubles.
+//!
+//! `x = (64 k + j) ln 2 / 64 + r` with `|r| <= ln 2 / 128`; `e^x = 2^k 2^(j/64) e^r`. The 64
+//! values `2^(j/64)` are computed by the compiler, from the series of `e^r` below and exact
+//! squarings, so that no digits are written down by hand.
 
 /// ln 2 in three parts, each the double nearest what the parts before it leave.
 const LN2: [f64; 3] = [
@@ -16,12 +21,14 @@ const LN2: [f64; 3] = [
     5.707_708_438_416_212e-34,
 ];
 
-/// Halvings of the reduced argument before the series, undone by squarings after it.
-const HALVINGS: i32 = 8;
+/// Steps per doubling in the reduction.
+const STEPS: usize = 64;
 
-/// Terms of the series for `e^r - 1` at `|r| <= ln 2 / 2^(HALVINGS + 1)`: the next is below
-/// 2^-110 of the sum.
-const TERMS: u32 = 11;
+/// Terms of the series for `e^r - 1` at `|r| <= ln 2 / 128`: the next is below 2^-110 of
+/// the sum. The first [`DD_TERMS`] are summed in double-double, the rest, below 2^-54 of the
+/// sum, in plain doubles.
+const TERMS: usize = 11;
+const DD_TERMS: usize = 5;
 
 /// A number as the unevaluated sum of two doubles, `hi` the nearest double to the sum.
 #[derive(Clone, Copy, Debug)]
@@ -37,7 +44,7 @@ impl Dd {
 }
 
 /// `a + b` exactly, as a rounded sum and its error.
-fn two_sum(a: f64, b: f64) -> Dd {
+const fn two_sum(a: f64, b: f64) -> Dd {
     let hi = a + b;
     let b_part = hi - a;
     let lo = (a - (hi - b_part)) + (b - b_part);
@@ -45,7 +52,7 @@ fn two_sum(a: f64, b: f64) -> Dd {
 }
 
 /// [`two_sum`] when `|a| >= |b|`.
-fn quick_two_sum(a: f64, b: f64) -> Dd {
+const fn quick_two_sum(a: f64, b: f64) -> Dd {
     let hi = a + b;
     Dd {
         hi,
@@ -54,14 +61,14 @@ fn quick_two_sum(a: f64, b: f64) -> Dd {
 }
 
 /// `a` as two halves of 26 bits each (Veltkamp), so that their products are exact.
-fn split(a: f64) -> (f64, f64) {
+const fn split(a: f64) -> (f64, f64) {
     let c = 134_217_729.0 * a; // 2^27 + 1
     let hi = c - (c - a);
     (hi, a - hi)
 }
 
 /// `a * b` exactly, as a rounded product and its error (Dekker).
-fn two_prod(a: f64, b: f64) -> Dd {
+const fn two_prod(a: f64, b: f64) -> Dd {
     let hi = a * b;
     let (a1, a2) = split(a);
     let (b1, b2) = split(b);
@@ -69,25 +76,75 @@ fn two_prod(a: f64, b: f64) -> Dd {
     Dd { hi, lo }
 }
 
-fn add(a: Dd, b: Dd) -> Dd {
+const fn add(a: Dd, b: Dd) -> Dd {
     let s = two_sum(a.hi, b.hi);
     let t = two_sum(a.lo, b.lo);
     let s = quick_two_sum(s.hi, s.lo + t.hi);
     quick_two_sum(s.hi, s.lo + t.lo)
 }
 
-fn mul(a: Dd, b: Dd) -> Dd {
+const fn mul(a: Dd, b: Dd) -> Dd {
     let p = two_prod(a.hi, b.hi);
     quick_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi))
 }
 
-fn div(a: Dd, b: f64) -> Dd {
+const fn div(a: Dd, b: f64) -> Dd {
     let q1 = a.hi / b;
     let p = two_prod(q1, b);
     let r = two_sum(a.hi, -p.hi);
     let q2 = (r.hi + (r.lo - p.lo + a.lo)) / b;
     quick_two_sum(q1, q2)
 }
+
+/// `1 / n!` for each term of the series.
+const INVERSE_FACTORIALS: [Dd; TERMS + 1] = {
+    let mut table = [Dd::new(1.0); TERMS + 1];
+    let mut n = 2;
+    while n <= TERMS {
+        table[n] = div(table[n - 1], n as f64);
+        n += 1;
+    }
+    table
+};
+
+/// `e^r - 1` for `|r| <= ln 2 / 128`.
+const fn exp_minus_one(r: Dd) -> Dd {
+    let mut tail = 0.0;
+    let mut n = TERMS;
+    while n > DD_TERMS {
+        tail = (tail + INVERSE_FACTORIALS[n].hi) * r.hi;
+        n -= 1;
+    }
+    let mut sum = Dd::new(tail);
+    while n >= 1 {
+        sum = mul(add(sum, INVERSE_FACTORIALS[n]), r);
+        n -= 1;
+    }
+    sum
+}
+
+/// `2^(j/64)`: `e^(j ln 2 / 64)` is `(e^(j ln 2 / 2^12))^64`, the series' argument small
+/// enough at `j / 2^12`, and six squarings kept as `e^r - 1` lose no bits to the leading 1.
+const POWERS: [Dd; STEPS] = {
+    let mut table = [Dd::new(1.0); STEPS];
+    let ln2 = Dd {
+        hi: LN2[0],
+        lo: LN2[1],
+    };
+    let mut j = 1;
+    while j < STEPS {
+        let r = div(mul(ln2, Dd::new(j as f64)), (STEPS * STEPS) as f64);
+        let mut minus_one = exp_minus_one(r);
+        let mut squarings = 0;
+        while squarings < 6 {
+            minus_one = mul(minus_one, add(Dd::new(2.0), minus_one));
+            squarings += 1;
+        }
+        table[j] = add(Dd::new(1.0), minus_one);
+        j += 1;
+    }
+    table
+};
 
 /// `e^x` correctly rounded to nearest (see the module's doc).
 pub fn exp(x: f64) -> f64 {
@@ -101,10 +158,11 @@ pub fn exp(x: f64) -> f64 {
     if x < -745.14 {
         return 0.0;
     }
-    // x = k ln 2 + r, |r| <= ln 2 / 2, r to about 150 bits.
-    let k = (x * std::f64::consts::LOG2_E).round();
-    let p1 = two_prod(k, LN2[0]);
-    let p2 = two_prod(k, LN2[1]);
+    let steps = STEPS as f64;
+    let n = (x * (steps * std::f64::consts::LOG2_E)).round();
+    // r = x - n ln 2 / 64, to about 150 bits: n ln2[i] / 64 are exact scalings.
+    let p1 = two_prod(n, LN2[0] / steps);
+    let p2 = two_prod(n, LN2[1] / steps);
     let r = two_sum(x, -p1.hi);
     let r = add(
         Dd {
@@ -116,24 +174,14 @@ pub fn exp(x: f64) -> f64 {
             lo: -p2.lo,
         },
     );
-    let r = quick_two_sum(r.hi, r.lo - k * LN2[2]);
-
-    // e^r - 1 by its series at r / 2^HALVINGS, then (1 + m)^2 - 1 = m (2 + m) to undo the
-    // halvings: kept as e^r - 1 so that no bits are lost to the leading 1.
-    let scale = f64::powi(2.0, -HALVINGS);
-    let h = Dd {
-        hi: r.hi * scale,
-        lo: r.lo * scale,
-    };
-    let mut series = Dd::new(1.0);
-    for n in (2..=TERMS).rev() {
-        series = add(Dd::new(1.0), div(mul(series, h), f64::from(n)));
-    }
-    let mut minus_one = mul(h, series);
-    for _ in 0..HALVINGS {
-        minus_one = mul(minus_one, add(Dd::new(2.0), minus_one));
-    }
-    let m = add(Dd::new(1.0), minus_one);
+    let r = quick_two_sum(r.hi, r.lo - n * (LN2[2] / steps));
+    let n = n as i64;
+    let (k, j) = (
+        n.div_euclid(STEPS as i64),
+        n.rem_euclid(STEPS as i64) as usize,
+    );
+    let power = POWERS[j];
+    let m = add(power, mul(power, exp_minus_one(r)));
     scale_by_power_of_two(m, k as i32)
 }
 
@@ -167,9 +215,13 @@ mod tests {
 
     #[test]
     fn exact_and_edge_values() {
+        // Correctly rounded values, from Python's decimal module at 80 digits.
         assert_eq!(exp(0.0), 1.0);
         assert_eq!(exp(1.0), std::f64::consts::E);
         assert_eq!(exp(-1.0), 0.367_879_441_171_442_33);
+        assert_eq!(exp(25.223_349_620_168_435), 90_024_673_541.771_71);
+        assert_eq!(exp(13.193_837_024_155_641), 537_044.922_285_774_8);
+        assert_eq!(exp(30.079_781_105_373_1), 11_573_985_952_562.615);
         assert_eq!(exp(710.0), f64::INFINITY);
         assert_eq!(exp(709.0), 8.218_407_461_554_972e307);
         assert_eq!(exp(-800.0), 0.0);

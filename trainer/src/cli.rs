@@ -6,17 +6,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use movieclassifier::train::Recipe;
 use movieclassifier::{StepSize, StopWords, WeightPrecision};
 
-use crate::data::Columns;
+use crate::data::{Columns, Reading, Splits};
 
 #[derive(Parser)]
 #[command(
     version,
     about = "Train, evaluate and apply movieclassifier sentiment models.",
     long_about = "Train, evaluate and apply movieclassifier sentiment models.\n\n\
-        Data is read as a stream, so it may be larger than memory: a CSV file with a header \
-        (columns `review` and `sentiment` unless told otherwise; labels 0/1 or \
+        Data is read as a stream, so it may be larger than memory: a CSV or TSV file with a \
+        header (columns `review` and `sentiment` unless told otherwise; labels 0/1 or \
         negative/positive), the same compressed as .csv.gz, an aclImdb folder, or the \
-        aclImdb_v1.tar.gz archive as downloaded.",
+        aclImdb_v1.tar.gz archive as downloaded. `train` learns aclImdb's train/ half and \
+        `eval` scores its test/ half (--split chooses), both mixed in a seeded order, since \
+        the files lie sorted by class; a CSV is learned in file order (--shuffle mixes it).",
     after_help = "Examples:\n  \
         trainer train --data ../shared/data/movie_data.csv.gz --test-rows 4992 --out model.postcard\n  \
         trainer eval --model model.postcard --data aclImdb_v1.tar.gz --split test"
@@ -40,7 +42,7 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct Input {
-    /// The data: .csv, .csv.gz, an aclImdb folder or aclImdb_v1.tar.gz.
+    /// The data: .csv, .csv.gz, .tsv, an aclImdb folder or aclImdb_v1.tar.gz.
     #[arg(long, value_name = "PATH")]
     pub data: PathBuf,
     /// CSV column holding the review text.
@@ -53,13 +55,39 @@ pub struct Input {
     /// repairing and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Which half of aclImdb data to read: `train` learns it and `test` scores it, as
+    /// published results do [default: train for `train`, test for `eval`].
+    #[arg(long, value_enum)]
+    pub split: Option<SplitArg>,
+    /// The seed of the order aclImdb data (which lies sorted by class) is mixed in, and of
+    /// --shuffle.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SplitArg {
+    Train,
+    Test,
+    Both,
 }
 
 impl Input {
-    pub fn columns(&self) -> Columns {
-        Columns {
-            text: self.text_column.clone(),
-            label: self.label_column.clone(),
+    /// How to read the data; `default_splits` when --split is not given.
+    pub fn reading(&self, default_splits: Splits, shuffle: Option<usize>) -> Reading {
+        Reading {
+            columns: Columns {
+                text: self.text_column.clone(),
+                label: self.label_column.clone(),
+            },
+            splits: self.split.map(|split| match split {
+                SplitArg::Train => Splits::Train,
+                SplitArg::Test => Splits::Test,
+                SplitArg::Both => Splits::Both,
+            }),
+            default_splits,
+            shuffle,
+            seed: self.seed,
         }
     }
 }
@@ -222,6 +250,10 @@ pub struct TrainArgs {
     /// Hold out the last N rows for the report instead of learning from them.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub test_rows: usize,
+    /// Mix the rows through a shuffle buffer of N rows (memory: N reviews), for data sorted
+    /// by label.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "20000")]
+    pub shuffle: Option<usize>,
     /// Read only the first N usable rows of the input (the held-out rows are the last of
     /// them).
     #[arg(long, value_name = "N")]

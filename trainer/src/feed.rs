@@ -15,7 +15,7 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use movieclassifier::train::{HoldOut, Scores, Summary, Training};
+use movieclassifier::train::{HoldOut, LabelRuns, Scores, Summary, Training};
 use movieclassifier::vectorize::SparseRow;
 use movieclassifier::{Classifier, Featurizer, Label, Scratch};
 use serde::Serialize;
@@ -43,6 +43,10 @@ pub struct Intake {
     pub first_skipped: Vec<String>,
     /// Rows whose text had invalid UTF-8, decoded with U+FFFD in its place.
     pub repaired: u64,
+    /// How the rows were ordered.
+    pub order: String,
+    /// The longest run of one label among the rows learned.
+    pub longest_label_run: u64,
 }
 
 impl Intake {
@@ -97,6 +101,15 @@ impl Intake {
             notes.push(format!(
                 "{} rows had bytes that are not UTF-8; they were replaced by U+FFFD",
                 self.repaired
+            ));
+        }
+        if self.longest_label_run >= LabelRuns::SORTED {
+            notes.push(format!(
+                "warning: {} rows in a row had the same label: the data looks sorted by label, \
+                 and a model learns that order (it ends up calling almost everything the last \
+                 label). Mix it: --shuffle (a buffer of 20,000 rows; --shuffle N for another \
+                 size), or shuffle the file itself.",
+                self.longest_label_run
             ));
         }
         notes
@@ -222,8 +235,12 @@ pub fn first_pass(
     mut learn: impl FnMut(SparseRow, Label) -> Result<()>,
 ) -> Result<FirstPass> {
     let mut progress = Progress::new(source.total_bytes, plan.quiet);
-    let mut intake = Intake::default();
+    let mut intake = Intake {
+        order: source.order.clone(),
+        ..Intake::default()
+    };
     let mut hold_out = HoldOut::new(plan.test_rows);
+    let mut runs = LabelRuns::default();
     let mut rows_learned = 0u64;
     let mut usable = 0u64;
     for item in featurize(source.chunks, featurizer) {
@@ -236,14 +253,16 @@ pub fn first_pass(
         intake.check_utf8(&example.place, example.repaired, plan.strict)?;
         usable += 1;
         if let Some((row, label)) = hold_out.push((example.row, example.label)) {
+            runs.push(label.is_positive());
             learn(row, label)?;
             rows_learned += 1;
         }
-        if intake.rows_read % 256 == 0 {
+        if intake.rows_read.is_multiple_of(256) {
             progress.update(source.bytes_read.get(), intake.rows_read);
         }
     }
     progress.finish();
+    intake.longest_label_run = runs.longest();
     if rows_learned == 0 {
         bail!(
             "no rows left to learn from: {} usable rows read and {} held out",
@@ -341,7 +360,7 @@ pub fn evaluate(
         }
         intake.check_utf8(&example.place, example.repaired, plan.strict)?;
         scores.push(classifier.predict_proba(&example.text), example.label);
-        if intake.rows_read % 256 == 0 {
+        if intake.rows_read.is_multiple_of(256) {
             progress.update(source.bytes_read.get(), intake.rows_read);
         }
     }
@@ -352,7 +371,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{open, Columns};
+    use crate::data::{open, Columns, Reading, Splits};
     use movieclassifier::train::Recipe;
 
     fn fixture(name: &str, csv: &str) -> std::path::PathBuf {
@@ -363,10 +382,16 @@ mod tests {
         path
     }
 
-    fn columns() -> Columns {
-        Columns {
-            text: "review".into(),
-            label: "sentiment".into(),
+    fn reading() -> Reading {
+        Reading {
+            columns: Columns {
+                text: "review".into(),
+                label: "sentiment".into(),
+            },
+            splits: None,
+            default_splits: Splits::Train,
+            shuffle: None,
+            seed: 1,
         }
     }
 
@@ -392,8 +417,8 @@ mod tests {
             ..Recipe::notebook()
         };
         let mut training = Training::new(recipe)?;
-        let source = open(&path, &columns()).expect("opens");
-        let outcome = train(&mut training, source, || open(&path, &columns()), plan)?;
+        let source = open(&path, &reading()).expect("opens");
+        let outcome = train(&mut training, source, || open(&path, &reading()), plan)?;
         Ok((training.finish()?, outcome))
     }
 

@@ -32,6 +32,7 @@ impl TrainReport {
             "trained on {} rows in {} batches in {:.2} s ({})",
             outcome.rows_trained, outcome.batches, outcome.seconds, self.recipe
         );
+        println!("order: {}", outcome.intake.order);
         for note in outcome.intake.notes() {
             println!("{note}");
         }

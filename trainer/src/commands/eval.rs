@@ -5,13 +5,14 @@ use movieclassifier::train::Summary;
 use serde::Serialize;
 
 use crate::cli::EvalArgs;
-use crate::data;
+use crate::data::{self, Splits};
 use crate::feed::{self, Intake, Plan};
 use crate::files::load_model;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let classifier = load_model(&args.model)?;
-    let source = data::open(&args.input.data, &args.input.columns())?;
+    let reading = args.input.reading(Splits::Test, None);
+    let source = data::open(&args.input.data, &reading)?;
     let plan = Plan {
         test_rows: 0,
         limit: args.limit,

@@ -6,7 +6,7 @@ use anyhow::Result;
 use movieclassifier::Classifier;
 
 use crate::cli::TokenizeArgs;
-use crate::data;
+use crate::data::{self, Splits};
 use crate::files::load_model;
 
 pub fn run(args: &TokenizeArgs) -> Result<()> {
@@ -14,7 +14,8 @@ pub fn run(args: &TokenizeArgs) -> Result<()> {
         Some(path) => load_model(path)?,
         None => Classifier::new(args.preset.recipe().config)?,
     };
-    let source = data::open(&args.input.data, &args.input.columns())?;
+    let reading = args.input.reading(Splits::Train, None);
+    let source = data::open(&args.input.data, &reading)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for item in source.chunks.into_iter().flatten() {

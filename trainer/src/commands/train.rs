@@ -6,14 +6,14 @@ use movieclassifier::train::Training;
 
 use crate::card;
 use crate::cli::TrainArgs;
-use crate::data;
+use crate::data::{self, Splits};
 use crate::feed::{self, Plan};
 use crate::files::{load_model, write_atomically};
 use crate::report::{gzip_len, TrainReport};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let columns = args.input.columns();
-    let open = || data::open(&args.input.data, &columns);
+    let reading = args.input.reading(Splits::Train, args.shuffle);
+    let open = || data::open(&args.input.data, &reading);
     let plan = Plan {
         test_rows: args.test_rows,
         limit: args.limit,
