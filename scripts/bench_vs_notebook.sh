@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times the reference notebook's scikit-learn training and `trainer train --preset seed` on the
+# Times the reference notebook's scikit-learn training and `trainer train --preset notebook` on the
 # same file, one after the other, and prints both times and the ratio.
 #
 # Usage: scripts/bench_vs_notebook.sh [DATA.csv.gz] [TRAIN_ROWS]
@@ -31,17 +31,17 @@ time_once() {
     echo "$end - $start" | bc -l
 }
 rust_s=$(for _ in 1 2 3 4 5; do
-    time_once "$trainer" train --data "$out/movie_data.csv" --limit "$train_rows" --preset seed \
+    time_once "$trainer" train --data "$out/movie_data.csv" --limit "$train_rows" --preset notebook \
         --out "$out/seed.postcard" --quiet
 done | median)
-printf 'trainer (seed preset, %s rows):         %.3f s  (median of 5)\n' "$train_rows" "$rust_s"
+printf 'trainer (notebook preset, %s rows):         %.3f s  (median of 5)\n' "$train_rows" "$rust_s"
 
 # The project's protocol as a person runs it: the .csv.gz, every row read, the last ones held
 # out and scored. More work than the notebook does, so it is shown beside the ratio, not in it.
 total_rows=$(($(wc -l < "$out/movie_data.csv") - 1))
 test_rows=$((total_rows - train_rows))
 protocol_s=$(for _ in 1 2 3 4 5; do
-    time_once "$trainer" train --data "$data" --test-rows "$test_rows" --preset seed \
+    time_once "$trainer" train --data "$data" --test-rows "$test_rows" --preset notebook \
         --out "$out/seed.postcard" --quiet
 done | median)
 printf 'trainer (.csv.gz, %s held out and scored): %.3f s  (median of 5)\n' "$test_rows" "$protocol_s"

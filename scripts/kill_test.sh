@@ -13,11 +13,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out="$work/model.postcard"
 
-"$trainer" train --data "$data" --preset default --out "$out" --quiet >/dev/null
+"$trainer" train --data "$data" --preset site --out "$out" --quiet >/dev/null
 previous=$(sha256sum "$out" | cut -c1-64)
 killed=0
 for run in $(seq "$runs"); do
-    "$trainer" train --data "$data" --preset default --out "$out" --quiet >/dev/null 2>&1 &
+    "$trainer" train --data "$data" --preset site --out "$out" --quiet >/dev/null 2>&1 &
     pid=$!
     sleep "0.$(( RANDOM % 10 ))$(( RANDOM % 10 ))"
     if kill -KILL "$pid" 2>/dev/null; then killed=$((killed + 1)); fi

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-../shared/data/movie_data.csv.gz}"
-preset="${2:-seed}"
+preset="${2:-notebook}"
 [ -f "$data" ] || { echo "memory: no such file: $data" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "memory: needs GNU time at /usr/bin/time" >&2; exit 1; }
 
