@@ -2,14 +2,17 @@
 //!
 //! The pipeline reads top to bottom, one module a stage:
 //!
+//! 0. [`read`]: reviews from CSV, TSV, text and tar files, pushed in chunks;
 //! 1. [`tokenize`]: the notebook's tokenizer, with CPython's Unicode rules;
 //! 2. [`vectorize`]: scikit-learn's `HashingVectorizer` (signed MurmurHash3, L2 rows);
 //! 3. [`learn`]: scikit-learn's `SGDClassifier(loss='log_loss')` and its `partial_fit`;
 //! 4. [`model`]: the model file, a checked postcard encoding of all of the above.
 //!
-//! [`Classifier`] ties the stages together for callers that think in review texts. The
-//! library does no I/O and starts no threads, so the same code serves the native trainer, the
-//! browser page and a web worker; the `wasm` module is a thin binding compiled only for wasm32.
+//! [`Classifier`] ties the stages together for callers that think in review texts; [`train`]
+//! turns a stream of labelled rows into a classifier by a recipe; [`teaching`] keeps a model
+//! a person teaches equal to its start model with their lessons replayed. The library does
+//! no I/O and starts no threads, so the same code serves the native trainer, the browser page
+//! and its workers; the `wasm` module is a thin binding compiled only for wasm32.
 
 mod classifier;
 mod config;

@@ -450,6 +450,24 @@ mod tests {
     }
 
     #[test]
+    fn strict_stops_at_text_that_is_not_utf8_in_eval_too() {
+        let path = fixture("latin1.csv", "");
+        std::fs::write(&path, b"review,sentiment\nfine,1\nna\xefve,0\n").expect("fixture");
+        let classifier =
+            movieclassifier::Classifier::new(Recipe::notebook().config).expect("valid");
+        let source = open(&path, &reading()).expect("opens");
+        let err = evaluate(&classifier, source, 0, &plan(true)).expect_err("stops");
+        assert!(
+            err.to_string()
+                .starts_with("line 3: the text is not valid UTF-8"),
+            "{err}"
+        );
+        let source = open(&path, &reading()).expect("opens");
+        let (summary, intake) = evaluate(&classifier, source, 0, &plan(false)).expect("scores");
+        assert_eq!((summary.rows, intake.repaired), (2, 1));
+    }
+
+    #[test]
     fn strict_stops_at_the_first_bad_row() {
         let err = train_on("strict.csv", 1, &plan(true)).expect_err("stops");
         assert!(
