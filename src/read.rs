@@ -10,8 +10,13 @@
 //! caller decides between skipping it and stopping.
 
 mod delimited;
+mod intake;
 mod lines;
+mod mix;
+mod order;
+mod rows;
 mod tar;
+mod write;
 
 use std::fmt;
 
@@ -20,8 +25,13 @@ use thiserror::Error;
 use crate::label::Label;
 
 pub use delimited::{Delimited, Record};
+pub use intake::{Intake, BAD_ROWS_NAMED};
 pub use lines::Lines;
+pub use mix::{ArchiveCount, ArchiveMix, ARCHIVE_SHUFFLE_ROWS};
+pub use order::{Draws, LabelRuns, Shuffler};
+pub use rows::{ColumnNames, Entry, FileKind, Format, Halves, Rows};
 pub use tar::{Member, Tar};
+pub use write::write_record;
 
 /// The longest line, or archive member, a reader takes: ten times the longest review worth
 /// classifying (10 MB), so that a file with no line breaks (a binary, a 1 GB line) is refused
@@ -35,6 +45,10 @@ pub enum ReadError {
     LineTooLong { line: u64 },
     #[error("this is not a text file (it holds NUL bytes, which text never does)")]
     NotText,
+    #[error("the file has no `{name}` column (its header reads `{header:.80}`)")]
+    NoColumn { name: String, header: String },
+    #[error("the file is empty: it has no header")]
+    Empty,
     #[error("the archive is damaged: {0}")]
     Archive(String),
     #[error("the archive ends in the middle of {0}: the file is truncated")]

@@ -8,12 +8,10 @@
 
 mod holdout;
 mod metrics;
-mod order;
 mod recipe;
 mod training;
 
 pub use holdout::HoldOut;
 pub use metrics::{Confusion, Scores, Summary};
-pub use order::{Draws, LabelRuns, Shuffler};
 pub use recipe::{Recipe, RecipeError};
 pub use training::{TrainError, Training};

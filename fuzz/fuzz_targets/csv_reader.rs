@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         default_splits: Splits::Train,
         shuffle: None,
         seed: 1,
+        mix: true,
     };
     let Ok(source) = open(path, &reading) else {
         return;

@@ -73,8 +73,14 @@ pub enum SplitArg {
 }
 
 impl Input {
-    /// How to read the data; `default_splits` when --split is not given.
-    pub fn reading(&self, default_splits: Splits, shuffle: Option<usize>) -> Reading {
+    /// How to read the data: `default_splits` when --split is not given; aclImdb data mixed
+    /// when learning.
+    pub fn reading(
+        &self,
+        default_splits: Splits,
+        learning: bool,
+        shuffle: Option<usize>,
+    ) -> Reading {
         Reading {
             columns: Columns {
                 text: self.text_column.clone(),
@@ -88,6 +94,7 @@ impl Input {
             default_splits,
             shuffle,
             seed: self.seed,
+            mix: learning,
         }
     }
 }

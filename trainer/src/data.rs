@@ -1,14 +1,13 @@
 //! Labelled reviews from files, read as a stream on a thread of their own, in the order they
 //! are to be learned.
 //!
-//! The parsing is the library's ([`movieclassifier::read`]), so a file means the same rows
-//! here as in the page; this module opens files, decompresses them, and decides the order.
-//! A CSV or TSV is read in file order (with `shuffle`, through a bounded shuffle buffer). An
-//! aclImdb dataset, which lies sorted by class on disk, is always mixed: a folder's file list
-//! is shuffled whole; an archive, which cannot be read out of order, is read once to count
-//! each class, then through one reader per class, taking the next review from a class with
-//! probability in proportion to what that class has left, and through a shuffle buffer of
-//! [`ARCHIVE_SHUFFLE_ROWS`]. Every order is seeded, so a run repeats to the byte.
+//! The parsing and the mixing are the library's ([`movieclassifier::read`]), so a file means
+//! the same rows, in the same order, here as in the page; this module opens files,
+//! decompresses them, and feeds the library's readers. A CSV or TSV is read in file order
+//! (with `shuffle`, through a bounded shuffle buffer). An aclImdb dataset, which lies sorted
+//! by class on disk, is mixed for training: a folder's file list is shuffled whole; an archive
+//! goes through [`ArchiveMix`], one reader per class. Every order is seeded, so a run repeats
+//! to the byte.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -21,8 +20,10 @@ use std::thread;
 
 use anyhow::{anyhow, bail, Context, Result};
 use flate2::read::MultiGzDecoder;
-use movieclassifier::read::{self, acl_imdb_label, Delimited, Split, Tar};
-use movieclassifier::train::{Draws, Shuffler};
+use movieclassifier::read::{
+    self, ArchiveCount, ArchiveMix, ColumnNames, Draws, FileKind, Format, Halves, ReadError, Rows,
+    Shuffler, Split, ARCHIVE_SHUFFLE_ROWS,
+};
 use movieclassifier::Label;
 
 pub use movieclassifier::read::{BadRow, Place};
@@ -59,11 +60,11 @@ pub enum Splits {
 }
 
 impl Splits {
-    fn has(self, split: Split) -> bool {
-        matches!(
-            (self, split),
-            (Splits::Both, _) | (Splits::Train, Split::Train) | (Splits::Test, Split::Test)
-        )
+    fn halves(self) -> Halves {
+        Halves {
+            train: self != Splits::Test,
+            test: self != Splits::Train,
+        }
     }
 }
 
@@ -79,6 +80,9 @@ pub struct Reading {
     pub shuffle: Option<usize>,
     /// The seed of every order drawn.
     pub seed: u32,
+    /// Whether to mix aclImdb data, which lies sorted by class (for learning; scoring reads
+    /// it in the order it lies).
+    pub mix: bool,
 }
 
 /// A stream of rows read on a thread of its own, so that decompression and parsing overlap
@@ -100,10 +104,6 @@ pub const CHUNK_ROWS: usize = 64;
 /// Chunks in flight between the reading thread and the learner: enough to keep both busy,
 /// few enough that memory stays one batch-sized.
 pub const CHUNKS_IN_FLIGHT: usize = 8;
-
-/// The shuffle buffer an archive's rows go through after its classes are interleaved: within
-/// a class the files lie in order of their ids, which group reviews of one film together.
-pub const ARCHIVE_SHUFFLE_ROWS: usize = 1000;
 
 /// Bytes read from a file at a time.
 const READ_BYTES: usize = 1 << 16;
@@ -151,51 +151,54 @@ pub fn open(path: &Path, reading: &Reading) -> Result<Source> {
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let counter = ByteCounter::default();
     let display = path.display().to_string();
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    let is_archive = name.ends_with(".tar.gz") || name.ends_with(".tgz") || name.ends_with(".tar");
-    let splits = if metadata.is_dir() || is_archive {
-        Some(reading.splits.unwrap_or(reading.default_splits))
-    } else if reading.splits.is_some() {
+    let kind = FileKind::from_name(&display);
+    let format = kind.map_or(Format::Csv, |kind| kind.format);
+    let acl_imdb = metadata.is_dir() || format == Format::Tar;
+    if reading.splits.is_some() && !acl_imdb {
         bail!(
             "--split picks halves of aclImdb data; {display} is not an aclImdb folder or archive"
         );
-    } else {
-        None
-    };
-    let (rows, total_bytes, mut order): (Box<dyn Iterator<Item = Item> + Send>, _, _) = match splits
+    }
+    let splits = reading.splits.unwrap_or(reading.default_splits);
+    let (rows, total_bytes, mut order): (Box<dyn Iterator<Item = Item> + Send>, _, _) = if metadata
+        .is_dir()
     {
-        Some(splits) if metadata.is_dir() => {
-            let mut files = acl_imdb_files(path, splits)?;
+        let mut files = acl_imdb_files(path, splits)?;
+        let order = if reading.mix {
             Draws::new(reading.seed).shuffle(&mut files);
-            let order = format!(
+            format!(
                 "{} files in shuffled order (seed {})",
                 files.len(),
                 reading.seed
-            );
-            let rows = FolderRows {
-                files: files.into_iter(),
-                counter: counter.clone(),
-            };
-            (Box::new(rows), None, order)
-        }
-        Some(splits) => {
-            let (rows, order) = interleaved_archive(path, splits, reading.seed, &counter)?;
-            (Box::new(rows), Some(2 * metadata.len()), order)
-        }
-        None => {
-            let delimited = if name.ends_with(".tsv") || name.ends_with(".tsv.gz") {
-                Delimited::tsv()
-            } else {
-                Delimited::csv()
-            };
-            let input = open_file(path, &counter)?;
-            let rows = DelimitedRows::open(input, delimited, &reading.columns, &display)?;
-            (
-                Box::new(rows),
-                Some(metadata.len()),
-                "file order".to_owned(),
             )
+        } else {
+            format!("{} files in name order", files.len())
+        };
+        let rows = FolderRows {
+            files: files.into_iter(),
+            counter: counter.clone(),
+        };
+        (Box::new(rows), None, order)
+    } else if format == Format::Tar && reading.mix {
+        let (rows, order) = MixedArchive::open(path, splits, reading.seed, &counter)?;
+        (Box::new(rows), Some(2 * metadata.len()), order)
+    } else {
+        if format == Format::Lines {
+            bail!("{display} holds one review a line, without labels; learning and scoring need labelled data (CSV, TSV or aclImdb)");
         }
+        let names = ColumnNames {
+            text: reading.columns.text.clone(),
+            label: Some(reading.columns.label.clone()),
+        };
+        let rows = Rows::new(format, names, splits.halves());
+        let input = open_file(path, &counter)?;
+        let rows = FileRows::open(input, rows, &display)?;
+        let order = if format == Format::Tar {
+            "archive order"
+        } else {
+            "file order"
+        };
+        (Box::new(rows), Some(metadata.len()), order.to_owned())
     };
     let rows: Box<dyn Iterator<Item = Item> + Send> = match reading.shuffle {
         Some(capacity) => {
@@ -235,15 +238,15 @@ fn open_file(path: &Path, counter: &ByteCounter) -> Result<Box<dyn Read + Send>>
             counter: counter.clone(),
         },
     );
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    Ok(if name.ends_with(".gz") || name.ends_with(".tgz") {
+    let gzip = FileKind::from_name(&path.to_string_lossy()).is_some_and(|kind| kind.gzip);
+    Ok(if gzip {
         Box::new(MultiGzDecoder::new(counted))
     } else {
         Box::new(counted)
     })
 }
 
-/// Reads up to [`READ_BYTES`]; an empty chunk at the end.
+/// Reads up to a buffer's length; an empty chunk at the end.
 fn read_chunk(input: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     loop {
         match input.read(buffer) {
@@ -253,113 +256,67 @@ fn read_chunk(input: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// The rows of a CSV or TSV file.
-struct DelimitedRows {
+/// The rows of one file read in order, whatever its format.
+struct FileRows {
     input: Box<dyn Read + Send>,
     buffer: Vec<u8>,
-    parser: Delimited,
-    columns: read::Columns,
+    rows: Rows,
     queue: VecDeque<Item>,
     display: String,
     done: bool,
 }
 
-impl DelimitedRows {
-    /// Reads as far as the header, to name a missing column before anything else happens.
-    fn open(
-        mut input: Box<dyn Read + Send>,
-        mut parser: Delimited,
-        names: &Columns,
-        display: &str,
-    ) -> Result<DelimitedRows> {
-        let mut buffer = vec![0; READ_BYTES];
-        let mut columns: Option<std::result::Result<read::Columns, String>> = None;
-        let mut queue = VecDeque::new();
-        let mut at_end = false;
-        while columns.is_none() && !at_end {
-            let read = read_chunk(&mut input, &mut buffer)
-                .with_context(|| format!("{display} is not readable"))?;
-            let mut keep = |record: read::Record| match &columns {
-                None => columns = Some(header_columns(&record, names, display)),
-                Some(Ok(columns)) => queue.push_back(Ok(labelled(columns.example(&record)))),
-                Some(Err(_)) => {}
-            };
-            if read == 0 {
-                at_end = true;
-                parser
-                    .finish(&mut keep)
-                    .with_context(|| display.to_owned())?;
-            } else {
-                read::check_text(&buffer[..read]).with_context(|| display.to_owned())?;
-                parser
-                    .push(&buffer[..read], &mut keep)
-                    .with_context(|| display.to_owned())?;
-            }
-        }
-        let columns = columns
-            .unwrap_or_else(|| Err(format!("{display} is empty: it has no header")))
-            .map_err(|message| anyhow!(message))?;
-        Ok(DelimitedRows {
+impl FileRows {
+    /// Reads as far as a delimited file's header, to name a missing column before anything
+    /// else happens.
+    fn open(input: Box<dyn Read + Send>, rows: Rows, display: &str) -> Result<FileRows> {
+        let mut file = FileRows {
             input,
-            buffer,
-            parser,
-            columns,
-            queue,
+            buffer: vec![0; READ_BYTES],
+            rows,
+            queue: VecDeque::new(),
             display: display.to_owned(),
-            done: at_end,
-        })
+            done: false,
+        };
+        while file.rows.header().is_none() && !file.done {
+            file.read_more()
+                .map_err(|err| match err.downcast_ref::<ReadError>() {
+                    Some(ReadError::NoColumn { .. }) => anyhow!(
+                        "{display}: {err}; name the columns with --text-column and --label-column"
+                    ),
+                    _ => err.context(display.to_owned()),
+                })?;
+        }
+        Ok(file)
     }
 
-    fn fill(&mut self) {
+    /// Reads one chunk, queueing the rows it completes.
+    fn read_more(&mut self) -> Result<()> {
+        let queue = &mut self.queue;
+        let mut keep = |entry: read::Entry| queue.push_back(Ok(labelled(entry.row)));
+        match read_chunk(&mut self.input, &mut self.buffer)? {
+            0 => {
+                self.done = true;
+                self.rows.finish(&mut keep)?;
+            }
+            read => self.rows.push(&self.buffer[..read], &mut keep)?,
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for FileRows {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
         while self.queue.is_empty() && !self.done {
-            let (columns, queue) = (&self.columns, &mut self.queue);
-            let mut keep =
-                |record: read::Record| queue.push_back(Ok(labelled(columns.example(&record))));
-            let result = match read_chunk(&mut self.input, &mut self.buffer) {
-                Ok(0) => {
-                    self.done = true;
-                    self.parser.finish(&mut keep).map_err(anyhow::Error::from)
-                }
-                Ok(read) => self
-                    .parser
-                    .push(&self.buffer[..read], &mut keep)
-                    .map_err(anyhow::Error::from),
-                Err(err) => Err(err.into()),
-            };
-            if let Err(err) = result {
+            if let Err(err) = self.read_more() {
                 self.queue.push_back(Err(err.context(self.display.clone())));
                 self.done = true;
             }
         }
-    }
-}
-
-impl Iterator for DelimitedRows {
-    type Item = Item;
-
-    fn next(&mut self) -> Option<Item> {
-        self.fill();
         self.queue.pop_front()
     }
-}
-
-/// The text and label columns a header names, or the message for a missing one.
-fn header_columns(
-    header: &read::Record,
-    names: &Columns,
-    display: &str,
-) -> std::result::Result<read::Columns, String> {
-    let header: Vec<String> = header
-        .fields()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
-    read::Columns::named(&header, &names.text, Some(&names.label)).map_err(|missing| {
-        format!(
-            "{display} has no `{missing}` column (its header reads `{:.80}`); name the \
-             columns with --text-column and --label-column",
-            header.join(",")
-        )
-    })
 }
 
 /// A labelled row from the library's row, whose label the trainer always asks for.
@@ -383,7 +340,7 @@ fn labelled(row: read::Row) -> Row {
 fn acl_imdb_files(root: &Path, splits: Splits) -> Result<Vec<(PathBuf, Label)>> {
     let mut files = Vec::new();
     for (split, split_name) in [(Split::Test, "test"), (Split::Train, "train")] {
-        if !splits.has(split) {
+        if !splits.halves().has(split) {
             continue;
         }
         for (class, label) in [("pos", Label::Positive), ("neg", Label::Negative)] {
@@ -433,130 +390,71 @@ impl Iterator for FolderRows {
     }
 }
 
-/// The reviews of one class of an archive, in archive order.
-struct ArchiveClass {
-    input: Box<dyn Read + Send>,
+/// An aclImdb archive's reviews through the library's [`ArchiveMix`]: read once to count,
+/// then through one reader per class.
+struct MixedArchive {
+    mix: ArchiveMix,
+    inputs: [Box<dyn Read + Send>; 2],
     buffer: Vec<u8>,
-    parser: Tar,
-    splits: Splits,
-    label: Label,
-    queue: VecDeque<Item>,
     display: String,
-    done: bool,
+    failed: bool,
 }
 
-impl ArchiveClass {
-    fn fill(&mut self) {
-        while self.queue.is_empty() && !self.done {
-            let (splits, label, queue) = (self.splits, self.label, &mut self.queue);
-            let wanted = |path: &str| {
-                acl_imdb_label(path)
-                    .is_some_and(|(split, class)| splits.has(split) && class == label)
-            };
-            let keep = |member: read::Member| {
-                let place = Place::File(member.path.to_owned());
-                queue.push_back(Ok(labelled(read::review(member.bytes, Some(label), place))));
-            };
-            let result = match read_chunk(&mut self.input, &mut self.buffer) {
-                Ok(0) => {
-                    self.done = true;
-                    self.parser.finish().map_err(anyhow::Error::from)
-                }
-                Ok(read) => self
-                    .parser
-                    .push(&self.buffer[..read], wanted, keep)
-                    .map_err(anyhow::Error::from),
-                Err(err) => Err(err.into()),
-            };
-            if let Err(err) = result {
-                self.queue.push_back(Err(err.context(self.display.clone())));
-                self.done = true;
+impl MixedArchive {
+    fn open(
+        path: &Path,
+        splits: Splits,
+        seed: u32,
+        counter: &ByteCounter,
+    ) -> Result<(MixedArchive, String)> {
+        let display = path.display().to_string();
+        let mut count = ArchiveCount::new(splits.halves());
+        let mut input = open_file(path, &ByteCounter::default())?;
+        let mut buffer = vec![0; READ_BYTES];
+        loop {
+            let read = read_chunk(&mut input, &mut buffer).with_context(|| display.clone())?;
+            if read == 0 {
+                break;
             }
-            self.done |= self.parser.ended();
+            count
+                .push(&buffer[..read])
+                .with_context(|| display.clone())?;
         }
+        let counts = count.finish().with_context(|| display.clone())?;
+        let order = format!(
+            "{} negative and {} positive reviews, the classes mixed at random in proportion, \
+             then a shuffle buffer of {ARCHIVE_SHUFFLE_ROWS} rows (seed {seed})",
+            counts[0], counts[1]
+        );
+        let archive = MixedArchive {
+            mix: ArchiveMix::new(counts, splits.halves(), seed),
+            inputs: [open_file(path, counter)?, open_file(path, counter)?],
+            buffer,
+            display,
+            failed: false,
+        };
+        Ok((archive, order))
     }
 }
 
-impl Iterator for ArchiveClass {
+impl Iterator for MixedArchive {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        self.fill();
-        self.queue.pop_front()
-    }
-}
-
-/// Counts the reviews of each class in an archive's `splits`, reading it once.
-fn count_archive(path: &Path, splits: Splits, display: &str) -> Result<[u64; 2]> {
-    let mut input = open_file(path, &ByteCounter::default())?;
-    let mut parser = Tar::new();
-    let mut counts = [0u64; 2];
-    let mut buffer = vec![0; READ_BYTES];
-    loop {
-        let read = read_chunk(&mut input, &mut buffer).with_context(|| display.to_owned())?;
-        if read == 0 || parser.ended() {
-            parser.finish().with_context(|| display.to_owned())?;
-            return Ok(counts);
+        if self.failed {
+            return None;
         }
-        let count = |path: &str| {
-            if let Some((split, label)) = acl_imdb_label(path) {
-                if splits.has(split) {
-                    counts[usize::from(label.digit())] += 1;
-                }
+        while let Some(class) = self.mix.wants() {
+            let pushed = read_chunk(&mut self.inputs[class], &mut self.buffer)
+                .map_err(anyhow::Error::from)
+                .and_then(|read| Ok(self.mix.push(class, &self.buffer[..read])?));
+            if let Err(err) = pushed {
+                self.failed = true;
+                return Some(Err(err.context(self.display.clone())));
             }
-            false
-        };
-        parser
-            .push(&buffer[..read], count, |_| {})
-            .with_context(|| display.to_owned())?;
-    }
-}
-
-/// An archive's reviews, its classes mixed in proportion and shuffled in a bounded buffer.
-fn interleaved_archive(
-    path: &Path,
-    splits: Splits,
-    seed: u32,
-    counter: &ByteCounter,
-) -> Result<(Shuffled, String)> {
-    let display = path.display().to_string();
-    let counts = count_archive(path, splits, &display)?;
-    if counts == [0, 0] {
-        bail!("{display} holds no aclImdb reviews in the chosen half (train|test/pos|neg/*.txt)");
-    }
-    let mut classes = Vec::new();
-    for label in [Label::Negative, Label::Positive] {
-        classes.push(ArchiveClass {
-            input: open_file(path, counter)?,
-            buffer: vec![0; READ_BYTES],
-            parser: Tar::new(),
-            splits,
-            label,
-            queue: VecDeque::new(),
-            display: display.clone(),
-            done: false,
-        });
-    }
-    let mut draws = Draws::new(seed);
-    let mut remaining = counts;
-    let mixed = std::iter::from_fn(move || {
-        let class = draws.pick(&remaining)?;
-        remaining[class] -= 1;
-        let item = classes[class].next();
-        if item.is_none() {
-            remaining[class] = 0;
         }
-        item
-    });
-    let order = format!(
-        "{} negative and {} positive reviews, the classes mixed at random in proportion, then \
-         a shuffle buffer of {ARCHIVE_SHUFFLE_ROWS} rows (seed {seed})",
-        counts[0], counts[1]
-    );
-    Ok((
-        Shuffled::new(Box::new(mixed), ARCHIVE_SHUFFLE_ROWS, seed),
-        order,
-    ))
+        self.mix.next_row().map(|row| Ok(labelled(row)))
+    }
 }
 
 /// Rows through a shuffle buffer; an error that ends the input ends it at once.
@@ -643,6 +541,7 @@ mod tests {
             default_splits: Splits::Train,
             shuffle: None,
             seed: 1,
+            mix: true,
         }
     }
 

@@ -15,16 +15,14 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use movieclassifier::train::{HoldOut, LabelRuns, Scores, Summary, Training};
+use movieclassifier::read::{self, LabelRuns};
+use movieclassifier::train::{HoldOut, Scores, Summary, Training};
 use movieclassifier::vectorize::SparseRow;
 use movieclassifier::{Classifier, Featurizer, Label, Scratch};
 use serde::Serialize;
 
 use crate::data::{BadRow, Item, Place, Source, CHUNKS_IN_FLIGHT};
 use crate::progress::Progress;
-
-/// How many bad rows a report names; the rest are only counted.
-const BAD_ROWS_NAMED: usize = 5;
 
 pub struct Plan {
     /// Hold out the last N usable rows.
@@ -35,17 +33,13 @@ pub struct Plan {
     pub quiet: bool,
 }
 
-/// What happened to the input rows.
+/// What happened to the input rows: the library's tally, how they were ordered, and how
+/// long a run of one label was learned.
 #[derive(Debug, Default, Serialize)]
 pub struct Intake {
-    pub rows_read: u64,
-    pub skipped: u64,
-    pub first_skipped: Vec<String>,
-    /// Rows whose text had invalid UTF-8, decoded with U+FFFD in its place.
-    pub repaired: u64,
-    /// How the rows were ordered.
+    #[serde(flatten)]
+    pub tally: read::Intake,
     pub order: String,
-    /// The longest run of one label among the rows learned.
     pub longest_label_run: u64,
 }
 
@@ -57,10 +51,15 @@ impl Intake {
         item: Result<std::result::Result<T, BadRow>>,
         strict: bool,
     ) -> Result<Option<T>> {
-        self.rows_read += 1;
-        match item? {
+        let row = item?;
+        self.tally.rows_read += 1;
+        match row {
             Ok(row) => Ok(Some(row)),
-            Err(bad) => self.skip(&bad, strict).map(|()| None),
+            Err(bad) if strict => bail!("{bad} (--strict stops at the first unusable row)"),
+            Err(bad) => {
+                self.tally.skip(&bad);
+                Ok(None)
+            }
         }
     }
 
@@ -71,45 +70,21 @@ impl Intake {
             if strict {
                 bail!("{place}: the text is not valid UTF-8 (--strict stops at it)");
             }
-            self.repaired += 1;
+            self.tally.repaired += 1;
         }
         Ok(())
     }
 
-    fn skip(&mut self, bad: &BadRow, strict: bool) -> Result<()> {
-        if strict {
-            bail!("{bad} (--strict stops at the first unusable row)");
-        }
-        self.skipped += 1;
-        if self.first_skipped.len() < BAD_ROWS_NAMED {
-            self.first_skipped.push(bad.to_string());
-        }
-        Ok(())
-    }
-
-    /// A line for the report, if any row was skipped or repaired.
+    /// A line for the report for each kind of trouble met.
     pub fn notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        if self.skipped > 0 {
-            notes.push(format!(
-                "skipped {} unusable rows; first: {}",
-                self.skipped,
-                self.first_skipped.join("; ")
-            ));
-        }
-        if self.repaired > 0 {
-            notes.push(format!(
-                "{} rows had bytes that are not UTF-8; they were replaced by U+FFFD",
-                self.repaired
-            ));
-        }
+        let mut notes = self.tally.notes();
         if self.longest_label_run >= LabelRuns::SORTED {
             notes.push(format!(
                 "warning: {} rows in a row had the same label: the data looks sorted by label, \
                  and a model learns that order (it ends up calling almost everything the last \
-                 label). Mix it: --shuffle (a buffer of 20,000 rows; --shuffle N for another \
-                 size), or shuffle the file itself.",
-                self.longest_label_run
+                 label). Mix it: --shuffle {} mixes all {} rows read (a buffer holds that many \
+                 reviews in memory; --shuffle alone holds 20,000), or shuffle the file itself.",
+                self.longest_label_run, self.tally.rows_read, self.tally.rows_read
             ));
         }
         notes
@@ -257,8 +232,8 @@ pub fn first_pass(
             learn(row, label)?;
             rows_learned += 1;
         }
-        if intake.rows_read.is_multiple_of(256) {
-            progress.update(source.bytes_read.get(), intake.rows_read);
+        if intake.tally.rows_read.is_multiple_of(256) {
+            progress.update(source.bytes_read.get(), intake.tally.rows_read);
         }
     }
     progress.finish();
@@ -360,8 +335,8 @@ pub fn evaluate(
         }
         intake.check_utf8(&example.place, example.repaired, plan.strict)?;
         scores.push(classifier.predict_proba(&example.text), example.label);
-        if intake.rows_read.is_multiple_of(256) {
-            progress.update(source.bytes_read.get(), intake.rows_read);
+        if intake.tally.rows_read.is_multiple_of(256) {
+            progress.update(source.bytes_read.get(), intake.tally.rows_read);
         }
     }
     progress.finish();
@@ -392,6 +367,7 @@ mod tests {
             default_splits: Splits::Train,
             shuffle: None,
             seed: 1,
+            mix: true,
         }
     }
 
@@ -425,13 +401,11 @@ mod tests {
     #[test]
     fn bad_rows_are_skipped_counted_and_named() {
         let (classifier, outcome) = train_on("mixed.csv", 2, &plan(false)).expect("trains");
-        assert_eq!(outcome.intake.rows_read, 6);
-        assert_eq!(outcome.intake.skipped, 2);
-        assert!(outcome.intake.first_skipped[0].starts_with("line 3: label `maybe`"));
-        assert_eq!(
-            outcome.intake.first_skipped[1],
-            "line 5: the review text is empty"
-        );
+        let tally = &outcome.intake.tally;
+        assert_eq!(tally.rows_read, 6);
+        assert_eq!(tally.skipped, 2);
+        assert!(tally.first_skipped[0].starts_with("line 3: label `maybe`"));
+        assert_eq!(tally.first_skipped[1], "line 5: the review text is empty");
         assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (3, 1));
         // Two passes over three rows in batches of two.
         assert_eq!(outcome.batches, 4);
@@ -445,7 +419,7 @@ mod tests {
             ..plan(false)
         };
         let (_, outcome) = train_on("limit.csv", 1, &plan).expect("trains");
-        assert_eq!(outcome.intake.rows_read, 3);
+        assert_eq!(outcome.intake.tally.rows_read, 3);
         assert_eq!((outcome.rows_trained, outcome.held_out_rows.len()), (1, 1));
     }
 
@@ -464,7 +438,7 @@ mod tests {
         );
         let source = open(&path, &reading()).expect("opens");
         let (summary, intake) = evaluate(&classifier, source, 0, &plan(false)).expect("scores");
-        assert_eq!((summary.rows, intake.repaired), (2, 1));
+        assert_eq!((summary.rows, intake.tally.repaired), (2, 1));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::files::load_model;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let classifier = load_model(&args.model)?;
-    let reading = args.input.reading(Splits::Test, None);
+    let reading = args.input.reading(Splits::Test, false, None);
     let source = data::open(&args.input.data, &reading)?;
     let plan = Plan {
         test_rows: 0,

@@ -14,7 +14,7 @@ pub fn run(args: &TokenizeArgs) -> Result<()> {
         Some(path) => load_model(path)?,
         None => Classifier::new(args.preset.recipe().config)?,
     };
-    let reading = args.input.reading(Splits::Train, None);
+    let reading = args.input.reading(Splits::Train, false, None);
     let source = data::open(&args.input.data, &reading)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
