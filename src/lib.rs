@@ -14,6 +14,7 @@
 //! no I/O and starts no threads, so the same code serves the native trainer, the browser page
 //! and its workers; the `wasm` module is a thin binding compiled only for wasm32.
 
+pub mod batch;
 mod classifier;
 mod config;
 mod label;

@@ -12,6 +12,6 @@ mod recipe;
 mod training;
 
 pub use holdout::HoldOut;
-pub use metrics::{Confusion, Scores, Summary};
+pub use metrics::{Confusion, RocPoint, Scores, Summary};
 pub use recipe::{Recipe, RecipeError};
 pub use training::{TrainError, Training};

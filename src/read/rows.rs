@@ -88,16 +88,29 @@ pub struct Entry<'a> {
 
 #[derive(Debug)]
 enum Source<'a> {
-    Record(Record<'a>),
+    Record {
+        record: Record<'a>,
+        header: &'a [String],
+    },
     Line(&'a [u8]),
     Member(Member<'a>),
 }
 
-impl Entry<'_> {
-    /// The row's fields as the file has them, in the order of [`Rows::header`].
-    pub fn fields(&self) -> Vec<&[u8]> {
+impl<'a> Entry<'a> {
+    /// The names of the fields [`Entry::fields`] gives: a delimited file's own header;
+    /// `review` for one review a line; `file`, `review` for an archive.
+    pub fn header(&self) -> Vec<String> {
         match &self.source {
-            Source::Record(record) => record.fields().collect(),
+            Source::Record { header, .. } => header.to_vec(),
+            Source::Line(_) => vec!["review".into()],
+            Source::Member(_) => vec!["file".into(), "review".into()],
+        }
+    }
+
+    /// The row's fields as the file has them, in the order of [`Rows::header`].
+    pub fn fields(&self) -> Vec<&'a [u8]> {
+        match &self.source {
+            Source::Record { record, .. } => record.fields().collect(),
             Source::Line(line) => vec![line],
             Source::Member(member) => vec![member.path.as_bytes(), member.bytes],
         }
@@ -143,13 +156,11 @@ impl Rows {
         }
     }
 
-    /// The names of the fields [`Entry::fields`] gives, once known: a delimited file's own
-    /// header; `review` for one review a line; `file`, `review` for an archive.
-    pub fn header(&self) -> Option<Vec<String>> {
+    /// A delimited file's header, once read; nothing to read for other formats.
+    pub fn header(&self) -> Option<&[String]> {
         match self.parser {
-            Parser::Delimited(_) => self.header.clone(),
-            Parser::Lines(_) => Some(vec!["review".into()]),
-            Parser::Tar(_) => Some(vec!["file".into(), "review".into()]),
+            Parser::Delimited(_) => self.header.as_deref(),
+            Parser::Lines(_) | Parser::Tar(_) => Some(&[]),
         }
     }
 
@@ -222,7 +233,10 @@ fn delimited_row(
     match columns {
         Some(columns) => emit(Entry {
             row: columns.example(&record),
-            source: Source::Record(record),
+            source: Source::Record {
+                record,
+                header: header.as_deref().unwrap_or_default(),
+            },
         }),
         None => {
             let names_found: Vec<String> = record

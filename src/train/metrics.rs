@@ -47,6 +47,42 @@ impl Scores {
         }
     }
 
+    /// The ROC curve: (false-positive rate, true-positive rate) as the threshold falls past
+    /// each distinct probability, from (0, 0) to (1, 1), thinned to about `max_points`.
+    pub fn roc_curve(&self, max_points: usize) -> Vec<RocPoint> {
+        let mut sorted = self.pairs.clone();
+        sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let positives = sorted
+            .iter()
+            .filter(|(_, positive)| *positive)
+            .count()
+            .max(1) as f64;
+        let negatives = (sorted.len() as f64 - positives).max(1.0);
+        let mut points = vec![RocPoint { fpr: 0.0, tpr: 0.0 }];
+        let (mut tp, mut fp) = (0.0, 0.0);
+        for (at, &(p, positive)) in sorted.iter().enumerate() {
+            if positive {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+            if sorted.get(at + 1).is_none_or(|next| next.0 != p) {
+                points.push(RocPoint {
+                    fpr: fp / negatives,
+                    tpr: tp / positives,
+                });
+            }
+        }
+        let step = points.len().div_ceil(max_points.max(2)).max(1);
+        let last = points.len() - 1;
+        points
+            .into_iter()
+            .enumerate()
+            .filter(|(at, _)| at % step == 0 || *at == last)
+            .map(|(_, point)| point)
+            .collect()
+    }
+
     /// Area under the ROC curve by the rank-sum formula, ties sharing their mean rank.
     fn roc_auc(&self) -> f64 {
         let mut sorted = self.pairs.clone();
@@ -79,6 +115,13 @@ fn ratio(part: usize, whole: usize) -> f64 {
     } else {
         part as f64 / whole as f64
     }
+}
+
+/// One point of an ROC curve.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RocPoint {
+    pub fpr: f64,
+    pub tpr: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -139,5 +182,14 @@ mod tests {
         assert_eq!(summary.roc_auc, 0.75);
         let expected = -(0.9f64.ln() + 0.4f64.ln() + 0.4f64.ln() + 0.9f64.ln()) / 4.0;
         assert!((summary.log_loss - expected).abs() < 1e-12);
+        let curve: Vec<(f64, f64)> = scores
+            .roc_curve(100)
+            .iter()
+            .map(|p| (p.fpr, p.tpr))
+            .collect();
+        assert_eq!(
+            curve,
+            [(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
+        );
     }
 }

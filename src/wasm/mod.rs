@@ -4,7 +4,9 @@
 //! IndexedDB; every decision about text and weights lives in the pipeline modules, so the
 //! page, its worker and the native trainer run the same code.
 
+mod jobs;
 mod session;
 pub mod store;
 
+pub use jobs::{file_kind, inspect_file, FileJob};
 pub use session::{max_model_bytes, open_session, Session};

@@ -36,6 +36,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Classify one review: label, probability and the notebook's face.
     Predict(PredictArgs),
+    /// Classify every row of a file, writing its columns with `label` and `probability`.
+    Classify(ClassifyArgs),
     /// Print each row's tokens, one line a row, joined by single spaces.
     Tokenize(TokenizeArgs),
 }
@@ -302,6 +304,26 @@ pub struct PredictArgs {
     /// The review; `-` or nothing reads it from standard input.
     pub text: Option<String>,
     /// Print the prediction as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// The model file.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The reviews: .csv, .tsv, .txt (one review a line), an aclImdb archive; or gzip'd.
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// CSV column holding the review text.
+    #[arg(long, default_value = "review", value_name = "NAME")]
+    pub text_column: String,
+    /// Where to write the CSV: the file's columns, then `label` and `probability` (of that
+    /// label); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
 }

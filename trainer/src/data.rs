@@ -106,7 +106,7 @@ pub const CHUNK_ROWS: usize = 64;
 pub const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// Bytes read from a file at a time.
-const READ_BYTES: usize = 1 << 16;
+pub const READ_BYTES: usize = 1 << 16;
 
 /// The sending end of a chunked stream: collects items and hands over full chunks, and the
 /// last partial one when dropped.
@@ -228,8 +228,8 @@ pub fn open(path: &Path, reading: &Reading) -> Result<Source> {
     })
 }
 
-/// The file's bytes, decompressed if its name ends in `.gz` or `.tgz`.
-fn open_file(path: &Path, counter: &ByteCounter) -> Result<Box<dyn Read + Send>> {
+/// The file's bytes, decompressed if its name ends in `.gz` or `.tgz`, counted as read.
+pub fn open_file(path: &Path, counter: &ByteCounter) -> Result<Box<dyn Read + Send>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let counted = BufReader::with_capacity(
         READ_BYTES,
@@ -247,7 +247,7 @@ fn open_file(path: &Path, counter: &ByteCounter) -> Result<Box<dyn Read + Send>>
 }
 
 /// Reads up to a buffer's length; an empty chunk at the end.
-fn read_chunk(input: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
+pub fn read_chunk(input: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     loop {
         match input.read(buffer) {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -294,7 +294,9 @@ impl FileRows {
     fn read_more(&mut self) -> Result<()> {
         let queue = &mut self.queue;
         let mut keep = |entry: read::Entry| queue.push_back(Ok(labelled(entry.row)));
-        match read_chunk(&mut self.input, &mut self.buffer)? {
+        let read = read_chunk(&mut self.input, &mut self.buffer)
+            .map_err(|err| anyhow!("cannot read on ({err}): the file is truncated or damaged"))?;
+        match read {
             0 => {
                 self.done = true;
                 self.rows.finish(&mut keep)?;

@@ -21,6 +21,7 @@ fn main() {
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Predict(args) => commands::predict::run(&args),
+        Command::Classify(args) => commands::classify::run(&args),
         Command::Tokenize(args) => commands::tokenize::run(&args),
     };
     if let Err(err) = result {
