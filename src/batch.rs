@@ -41,6 +41,8 @@ pub struct Classified {
     pub positive: u64,
     pub histogram: Vec<u64>,
     pub intake: Intake,
+    /// A line for a person about each kind of trouble met.
+    pub notes: Vec<String>,
 }
 
 impl ClassifyFile {
@@ -99,6 +101,7 @@ impl ClassifyFile {
             positive: self.counts[1],
             histogram: self.histogram.to_vec(),
             intake: self.intake.clone(),
+            notes: self.intake.notes(),
         }
     }
 }
@@ -118,6 +121,7 @@ pub struct Evaluated {
     pub summary: Summary,
     pub roc: Vec<RocPoint>,
     pub intake: Intake,
+    pub notes: Vec<String>,
 }
 
 impl EvaluateFile {
@@ -147,6 +151,7 @@ impl EvaluateFile {
             summary: self.scores.summary(),
             roc: self.scores.roc_curve(ROC_POINTS),
             intake: self.intake.clone(),
+            notes: self.intake.notes(),
         }
     }
 }
@@ -201,7 +206,10 @@ pub struct Trained {
     pub rows_learned: u64,
     pub held_out: Summary,
     pub longest_label_run: u64,
+    /// Whether the labels came in runs long enough to say the file is sorted by label.
+    pub looks_sorted: bool,
     pub intake: Intake,
+    pub notes: Vec<String>,
 }
 
 impl TrainFile {
@@ -280,6 +288,8 @@ impl TrainFile {
             rows_learned: self.rows_learned,
             held_out,
             longest_label_run: self.runs.longest(),
+            looks_sorted: self.runs.looks_sorted(),
+            notes: self.intake.notes(),
             intake: self.intake,
         };
         Ok((classifier.with_provenance(provenance), trained))

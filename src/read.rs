@@ -28,7 +28,7 @@ pub use delimited::{Delimited, Record};
 pub use intake::{Intake, BAD_ROWS_NAMED};
 pub use lines::Lines;
 pub use mix::{ArchiveCount, ArchiveMix, ARCHIVE_SHUFFLE_ROWS};
-pub use order::{Draws, LabelRuns, Shuffler};
+pub use order::{Draws, LabelRuns, Shuffler, DEFAULT_SHUFFLE_ROWS};
 pub use rows::{ColumnNames, Entry, FileKind, Format, Halves, Rows};
 pub use tar::{Member, Tar};
 pub use write::write_record;

@@ -1,4 +1,5 @@
 // The page: it shows what the engine worker computes and sends it what the visitor does.
+import { setUpFiles } from './files.js';
 import { ENGINE } from './messages.js';
 import { register } from './versions.js';
 
@@ -184,6 +185,8 @@ function startEngine() {
     (error) => cannotStart(error.message),
   );
 }
+
+setUpFiles({ call, showStatus, classifyNow });
 
 review.value = sessionStorage.getItem(DRAFT) ?? review.value;
 sessionStorage.removeItem(DRAFT);

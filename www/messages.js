@@ -1,4 +1,4 @@
-// The names of the messages between the page and its engine worker, and between the engine
+// The names of the messages between the page and its workers, and between the engine
 // workers of several open tabs: one place for each.
 export const ENGINE = Object.freeze({
   open: 'open',
@@ -7,9 +7,15 @@ export const ENGINE = Object.freeze({
   reset: 'reset',
   exportModel: 'exportModel',
   importModel: 'importModel',
+  useModel: 'useModel',
+  fileKind: 'fileKind',
+  inspectFile: 'inspectFile',
   // From the worker, unasked: another tab changed what was taught.
   changed: 'changed',
 });
+
+// A file job's worker (job.js) reports with these.
+export const JOB = Object.freeze({ progress: 'progress', done: 'done', failed: 'failed' });
 
 // The channel the engine workers of all open tabs share, and its one message: the stored
 // teaching changed, catch up.

@@ -1,7 +1,7 @@
 // The engine's thread. The WebAssembly classifier and its storage live here, off the main
 // thread, so that a long review or a model rebuild never freezes the page. Requests are
 // handled one at a time, in the order they arrive.
-import init, { maxModelBytes, openSession } from './movieclassifier.js';
+import init, { fileKind, inspectFile, maxModelBytes, openSession } from './movieclassifier.js';
 import { ENGINE, TABS } from './messages.js';
 
 const DATABASE = 'movieclassifier';
@@ -54,6 +54,13 @@ const handlers = {
     tabs.postMessage(TABS.changed);
     return status();
   },
+  async [ENGINE.useModel]({ bytes }) {
+    await session.useModel(bytes);
+    tabs.postMessage(TABS.changed);
+    return status();
+  },
+  [ENGINE.fileKind]: ({ name }) => fileKind(name),
+  [ENGINE.inspectFile]: ({ format, start }) => inspectFile(format, start),
 };
 
 self.onmessage = ({ data: { id, type, ...payload } }) => {

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::batch::{ClassifyFile, EvaluateFile, TrainFile, TrainOptions};
 use crate::read::{
     ArchiveCount, ArchiveMix, ColumnNames, Delimited, FileKind, Format, Halves, Rows,
+    DEFAULT_SHUFFLE_ROWS,
 };
 use crate::train::Recipe;
 use crate::Classifier;
@@ -47,19 +48,29 @@ fn format_named(name: &str) -> Result<Format, JsError> {
     }
 }
 
-/// The file kind a name says (`null` for a name this page does not read).
+/// A file's format, by name, and whether it is gzip'd.
+#[derive(Serialize)]
+struct Kind {
+    format: &'static str,
+    gzip: bool,
+}
+
+/// The file kind a name says, `{format, gzip}`; refused, with the kinds this page reads, for
+/// any other name.
 #[wasm_bindgen(js_name = fileKind)]
-pub fn file_kind(name: &str) -> JsValue {
-    match FileKind::from_name(name) {
-        Some(kind) => {
-            let object = js_sys::Object::new();
-            let _ =
-                js_sys::Reflect::set(&object, &"format".into(), &format_name(kind.format).into());
-            let _ = js_sys::Reflect::set(&object, &"gzip".into(), &kind.gzip.into());
-            object.into()
-        }
-        None => JsValue::NULL,
-    }
+pub fn file_kind(name: &str) -> Result<JsValue, JsError> {
+    let kind = FileKind::from_name(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "{name} is not a kind of file this page reads: use a .csv or .tsv with a header, a \
+             .txt with one review a line, or an aclImdb .tar archive, any of them gzip'd \
+             (.gz, .tgz)."
+        ))
+    })?;
+    let kind = Kind {
+        format: format_name(kind.format),
+        gzip: kind.gzip,
+    };
+    plain(&kind)
 }
 
 /// What a file of `format` holds, from its first (decompressed) bytes: a delimited file's
@@ -74,8 +85,17 @@ pub fn inspect_file(format: &str, start: &[u8]) -> Result<JsValue, JsError> {
         text: None,
         label: None,
     };
+    let refuse =
+        |err: crate::read::ReadError| JsError::new(&format!("This file cannot be read: {err}."));
+    if format == Format::Tar {
+        let block = &start[..start.len().min(512)];
+        crate::read::Tar::new()
+            .push(block, |_| false, |_| {})
+            .map_err(refuse)?;
+    } else {
+        crate::read::check_text(start).map_err(refuse)?;
+    }
     if matches!(format, Format::Csv | Format::Tsv) {
-        crate::read::check_text(start).map_err(|err| JsError::new(&err.to_string()))?;
         let mut parser = if format == Format::Csv {
             Delimited::csv()
         } else {
@@ -93,7 +113,7 @@ pub fn inspect_file(format: &str, start: &[u8]) -> Result<JsValue, JsError> {
                     );
                 }
             })
-            .map_err(|err| JsError::new(&err.to_string()))?;
+            .map_err(refuse)?;
         let columns = header.ok_or_else(|| {
             JsError::new("No header line was found at the start of this file: is it CSV?")
         })?;
@@ -101,7 +121,7 @@ pub fn inspect_file(format: &str, start: &[u8]) -> Result<JsValue, JsError> {
         inspection.label = columns.iter().position(|c| c == "sentiment");
         inspection.columns = columns;
     }
-    Ok(serde_wasm_bindgen::to_value(&inspection)?)
+    plain(&inspection)
 }
 
 enum Work {
@@ -173,7 +193,8 @@ impl FileJob {
     }
 
     /// Trains the recipe called `recipe` on the labelled rows, holding out the last
-    /// `test_rows`, mixed through a shuffle buffer of `shuffle` rows if not 0. An archive is
+    /// `test_rows`, mixed through a shuffle buffer of [`DEFAULT_SHUFFLE_ROWS`] if `mix`, by
+    /// `seed`, as `trainer train --shuffle` does. An archive is
     /// mixed as the trainer mixes it: feed it with [`FileJob::count`] first, then by
     /// [`FileJob::wants`].
     pub fn train(
@@ -182,14 +203,14 @@ impl FileJob {
         label: String,
         recipe: &str,
         test_rows: usize,
-        shuffle: usize,
+        mix: bool,
         seed: u32,
     ) -> Result<FileJob, JsError> {
         let recipe = Recipe::named(recipe)
             .ok_or_else(|| JsError::new(&format!("There is no recipe called {recipe}.")))?;
         let options = TrainOptions {
             test_rows,
-            shuffle: (shuffle > 0).then_some(shuffle),
+            shuffle: mix.then_some(DEFAULT_SHUFFLE_ROWS),
             seed,
         };
         let training =
@@ -332,19 +353,25 @@ impl FileJob {
     /// and ROC curve, or a trained model (`model`, its file's bytes) with its figures.
     pub fn result(self, data: &str) -> Result<JsValue, JsError> {
         match self.work {
-            Work::Classify(job) => Ok(serde_wasm_bindgen::to_value(&job.summary())?),
-            Work::Evaluate(job) => Ok(serde_wasm_bindgen::to_value(&job.summary())?),
+            Work::Classify(job) => plain(&job.summary()),
+            Work::Evaluate(job) => plain(&job.summary()),
             Work::Train(job) => {
                 let (classifier, trained) = job
                     .finish(data)
                     .map_err(|err| JsError::new(&err.to_string()))?;
-                let report = serde_wasm_bindgen::to_value(&trained)?;
+                let report = plain(&trained)?;
                 let bytes = js_sys::Uint8Array::from(classifier.to_bytes().as_slice());
                 let _ = js_sys::Reflect::set(&report, &"model".into(), &bytes);
                 Ok(report)
             }
         }
     }
+}
+
+/// `value` as plain JavaScript objects (maps too, which flattened structs serialize as).
+fn plain(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    Ok(value.serialize(&serializer)?)
 }
 
 /// Hands one row to the job; the first error training meets is kept in `failed`.

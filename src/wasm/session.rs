@@ -337,6 +337,49 @@ impl Session {
         }))
     }
 
+    /// Makes a model file (one the visitor trained from their own file) the model teaching
+    /// starts from, as a newly shipped pretrained model would be: the log is kept and replayed
+    /// onto it. A file that is not a valid model is refused and changes nothing.
+    #[wasm_bindgen(js_name = useModel)]
+    pub fn use_model(&self, bytes: Vec<u8>) -> Result<Promise, JsError> {
+        let start = Rc::new(
+            Start::from_bytes(bytes)
+                .map_err(|err| JsError::new(&format!("This model cannot be used: {err}.")))?,
+        );
+        let state = self.state.clone();
+        Ok(future_to_promise(async move {
+            let store = state.borrow().store.clone();
+            let saved = match &store {
+                Some(store) => store
+                    .load()
+                    .await
+                    .map_err(|err| JsError::new(&err.to_string()))?,
+                None => Saved::default(),
+            };
+            let learned = {
+                let mut state = state.borrow_mut();
+                state.teaching = Teaching::new(start);
+                state.unsaved = 0;
+                let outcome = state.teaching.catch_up(&lessons(&saved));
+                state.notice = (outcome.learned > 0).then(|| {
+                    format!(
+                        "The model you trained is now the one you teach; your {} taught \
+                         examples were replayed onto it.",
+                        outcome.learned
+                    )
+                });
+                state.learned()
+            };
+            if let Some(store) = store {
+                let start = state.borrow().teaching.start().clone();
+                if let Err(err) = store.replace_start(start.bytes(), &learned).await {
+                    state.borrow_mut().notice = Some(err.to_string());
+                }
+            }
+            Ok(JsValue::UNDEFINED)
+        }))
+    }
+
     /// How many taught examples the model has learned since its start model.
     pub fn taught(&self) -> usize {
         taught_count(&self.state.borrow())

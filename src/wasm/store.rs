@@ -287,6 +287,22 @@ impl Store {
         finish(&transaction).await
     }
 
+    /// Makes `start` the model teaching starts from, keeping the log, with the model that
+    /// replays the log onto it, in one transaction.
+    pub async fn replace_start(&self, start: &[u8], learned: &Learned) -> Result<(), StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
+        let model = transaction
+            .object_store(MODEL)
+            .map_err(StoreError::from_js)?;
+        model
+            .put_with_key(&Uint8Array::from(start), &JsValue::from_str(START_KEY))
+            .map_err(StoreError::from_js)?;
+        model
+            .put_with_key(&learned_to_js(learned), &JsValue::from_str(LEARNED_KEY))
+            .map_err(StoreError::from_js)?;
+        finish(&transaction).await
+    }
+
     pub fn close(&self) {
         self.db.close();
     }

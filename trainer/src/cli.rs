@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use movieclassifier::read::DEFAULT_SHUFFLE_ROWS;
 use movieclassifier::train::Recipe;
 use movieclassifier::{StepSize, StopWords, WeightPrecision};
 
@@ -260,9 +261,9 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub test_rows: usize,
     /// Mix the rows through a shuffle buffer of N rows (memory: N reviews), for data sorted
-    /// by label.
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "20000")]
-    pub shuffle: Option<usize>,
+    /// by label [default N: 20,000].
+    #[arg(long, value_name = "N", num_args = 0..=1)]
+    pub shuffle: Option<Option<usize>>,
     /// Read only the first N usable rows of the input (the held-out rows are the last of
     /// them).
     #[arg(long, value_name = "N")]
@@ -273,6 +274,14 @@ pub struct TrainArgs {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+}
+
+impl TrainArgs {
+    /// The shuffle buffer asked for, if any.
+    pub fn shuffle_rows(&self) -> Option<usize> {
+        self.shuffle
+            .map(|rows| rows.unwrap_or(DEFAULT_SHUFFLE_ROWS))
+    }
 }
 
 #[derive(Args)]

@@ -15,7 +15,7 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use movieclassifier::read::{self, LabelRuns};
+use movieclassifier::read::{self, LabelRuns, DEFAULT_SHUFFLE_ROWS};
 use movieclassifier::train::{HoldOut, Scores, Summary, Training};
 use movieclassifier::vectorize::SparseRow;
 use movieclassifier::{Classifier, Featurizer, Label, Scratch};
@@ -83,7 +83,8 @@ impl Intake {
                 "warning: {} rows in a row had the same label: the data looks sorted by label, \
                  and a model learns that order (it ends up calling almost everything the last \
                  label). Mix it: --shuffle {} mixes all {} rows read (a buffer holds that many \
-                 reviews in memory; --shuffle alone holds 20,000), or shuffle the file itself.",
+                 reviews in memory; --shuffle alone holds {DEFAULT_SHUFFLE_ROWS}), or shuffle \
+                 the file itself.",
                 self.longest_label_run, self.tally.rows_read, self.tally.rows_read
             ));
         }

@@ -12,7 +12,7 @@ use crate::files::{load_model, write_atomically};
 use crate::report::{gzip_len, TrainReport};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let reading = args.input.reading(Splits::Train, true, args.shuffle);
+    let reading = args.input.reading(Splits::Train, true, args.shuffle_rows());
     let open = || data::open(&args.input.data, &reading);
     let plan = Plan {
         test_rows: args.test_rows,
