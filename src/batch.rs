@@ -75,9 +75,9 @@ impl ClassifyFile {
             return;
         };
         let row = self.classifier.vectorize(&example.text);
-        let positive = self.classifier.predict_proba_row(&row);
-        let prediction =
-            crate::classifier::Prediction::from_decision(self.classifier.decision_function(&row));
+        let decision = self.classifier.decision_function(&row);
+        let positive = crate::learn::expit(decision);
+        let prediction = crate::classifier::Prediction::from_decision(decision);
         self.counts[usize::from(prediction.label.digit())] += 1;
         let bin = ((positive * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
         self.histogram[bin] += 1;

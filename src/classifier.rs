@@ -5,7 +5,7 @@ use crate::label::Label;
 use crate::learn::{ColumnSlots, LearnError, SgdClassifier, SquaredSums};
 use crate::model::{Model, ModelError, Provenance, SparseWeights, StoredSums};
 use crate::tokenize::{Tokenizer, Tokens};
-use crate::vectorize::{HashingVectorizer, SparseRow};
+use crate::vectorize::{HashingVectorizer, Keys, SparseRow};
 
 /// Text to feature rows: the tokenizer and vectorizer of one [`Config`], without the weights,
 /// so that a trainer can run it on other threads while the learner works.
@@ -49,7 +49,7 @@ impl Featurizer {
 #[derive(Debug, Default)]
 pub struct Scratch {
     tokens: Tokens,
-    keys: Vec<u64>,
+    keys: Keys,
 }
 
 /// A sentiment classifier: the featurizer and learner of one [`Config`].

@@ -494,6 +494,28 @@ impl Tokens {
         }
     }
 
+    /// [`Tokens::for_each_term`] with each n-gram given as its tokens rather than joined,
+    /// for a caller that can read them in place: building the joined strings was a third of
+    /// vectorizing with bigrams. (An n-gram is at most [`crate::config::MAX_NGRAM`] long.)
+    pub fn for_each_term_parts(&self, mut f: impl FnMut(&[&str])) {
+        let (min_n, max_n) = (
+            usize::from(self.ngram_range.0),
+            usize::from(self.ngram_range.1),
+        );
+        if min_n <= 1 {
+            self.iter().for_each(|token| f(&[token]));
+        }
+        let mut parts = [""; crate::config::MAX_NGRAM as usize];
+        for n in min_n.max(2)..=max_n.min(self.len()).min(parts.len()) {
+            for window in self.spans.windows(n) {
+                for (part, &(start, end)) in parts.iter_mut().zip(window) {
+                    *part = &self.text[start..end];
+                }
+                f(&parts[..n]);
+            }
+        }
+    }
+
     /// All terms as owned strings, for callers that want to look at them.
     pub fn terms(&self) -> Vec<String> {
         let mut terms = Vec::new();

@@ -9,13 +9,14 @@
 /// A map from feature column to slot, slots numbered from 0 in the order columns arrive.
 ///
 /// Open addressing with linear probing over a power-of-two table at most half full, keyed by
-/// a multiplicative hash: a lookup is a multiply and usually one compare.
+/// a multiplicative hash; each position holds the column beside its slot, so a lookup reads
+/// one place of memory, not two.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ColumnSlots {
     /// The column of each slot.
     columns: Vec<u32>,
-    /// Slot + 1 at each position of the hash table, 0 where it is empty.
-    table: Vec<u32>,
+    /// (column, slot + 1) at each position of the hash table; slot + 1 is 0 where it is empty.
+    table: Vec<(u32, u32)>,
 }
 
 impl ColumnSlots {
@@ -51,8 +52,8 @@ impl ColumnSlots {
         let mut at = self.home(column);
         loop {
             match self.table[at] {
-                0 => return None,
-                entry if self.columns[(entry - 1) as usize] == column => return Some(entry - 1),
+                (_, 0) => return None,
+                (key, entry) if key == column => return Some(entry - 1),
                 _ => at = (at + 1) & mask,
             }
         }
@@ -68,13 +69,13 @@ impl ColumnSlots {
         let mut at = self.home(column);
         loop {
             match self.table[at] {
-                0 => {
+                (_, 0) => {
                     let slot = self.columns.len() as u32;
                     self.columns.push(column);
-                    self.table[at] = slot + 1;
+                    self.table[at] = (column, slot + 1);
                     return slot;
                 }
-                entry if self.columns[(entry - 1) as usize] == column => return entry - 1,
+                (key, entry) if key == column => return entry - 1,
                 _ => at = (at + 1) & mask,
             }
         }
@@ -89,14 +90,14 @@ impl ColumnSlots {
 
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(16);
-        self.table = vec![0; size];
+        self.table = vec![(0, 0); size];
         let mask = size - 1;
         for (slot, &column) in self.columns.iter().enumerate() {
             let mut at = self.home(column);
-            while self.table[at] != 0 {
+            while self.table[at].1 != 0 {
                 at = (at + 1) & mask;
             }
-            self.table[at] = slot as u32 + 1;
+            self.table[at] = (column, slot as u32 + 1);
         }
     }
 }

@@ -1,13 +1,23 @@
 // Speed and size of the built page, measured in headless Chromium (a report, not a test):
-//   trunk build --release --offline && (cd tests/e2e && npm run bench)
-import { readdir, readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+//   trunk build --release --offline && cargo build --release -p trainer && (cd tests/e2e && npm run bench)
+// `npm run bench -- files` runs only the file jobs on the real corpus.
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { launch, ready } from './browser.mjs';
 import { serve } from './server.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CORPUS = join(ROOT, '..', 'shared', 'data', 'movie_data.csv.gz');
+const TRAINER = join(ROOT, 'target', 'release', 'trainer');
 // A 230-word review.
 const REVIEW = Array.from({ length: 23 }, () =>
   'The acting was wonderful but the long plot dragged badly.').join(' ');
@@ -17,8 +27,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 async function sizes() {
   let total = 0;
   console.log('first visit, gzip -9 bytes:');
-  for (const name of (await readdir(DIST)).sort()) {
-    const bytes = await readFile(new URL(name, `file://${DIST}`));
+  const [version] = await readdir(join(DIST, 'v'));
+  const files = ['index.html', 'sw.js', ...(await readdir(join(DIST, 'v', version))).map((name) => `v/${version}/${name}`)];
+  for (const name of files.sort()) {
+    const bytes = await readFile(join(DIST, name));
     const gzipped = gzipSync(bytes, { level: 9 }).length;
     total += gzipped;
     console.log(`  ${name.padEnd(28)} ${String(bytes.length).padStart(9)} raw ${String(gzipped).padStart(9)} gzip`);
@@ -45,9 +57,11 @@ async function engine(browser, url) {
   const page = await context.newPage();
   await page.goto(url);
   const result = await page.evaluate(async (review) => {
-    const { default: init, openSession } = await import('./movieclassifier.js');
-    await init({ module_or_path: './movieclassifier_bg.wasm' });
-    const pretrained = new Uint8Array(await (await fetch('./pretrained.postcard')).arrayBuffer());
+    // The version's files sit beside the page's script.
+    const base = new URL('.', document.querySelector('script[type=module]').src);
+    const { default: init, openSession } = await import(new URL('movieclassifier.js', base));
+    await init({ module_or_path: new URL('movieclassifier_bg.wasm', base) });
+    const pretrained = new Uint8Array(await (await fetch(new URL('pretrained.postcard', base))).arrayBuffer());
     const session = await openSession(pretrained, `bench-${Date.now()}`);
     const classify = [];
     for (let n = 0; n < 300; n += 1) {
@@ -95,13 +109,152 @@ async function longReview(browser, url) {
   await context.close();
 }
 
+// --- File jobs on the real corpus ---
+
+/** Peak resident memory of the browser's renderer processes (the page and its workers), in
+ * MB, sampled every 50 ms while `work` runs. */
+async function peakRendererMemory(work) {
+  const read = async () => {
+    let total = 0;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmdline.includes('--type=renderer')) continue;
+        const status = await readFile(`/proc/${pid}/status`, 'utf8');
+        total += Number(status.match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+      } catch {
+        // The process ended while it was read.
+      }
+    }
+    return total;
+  };
+  let peak = await read();
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      peak = Math.max(peak, await read());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const value = await work();
+  running = false;
+  await sampling;
+  return { value, peak };
+}
+
+/** Runs a file job through the page and times it, from the click to its result. */
+async function pageJob(page, path, button, options = {}) {
+  await page.evaluate(() => document.getElementById('job-result').replaceChildren());
+  await page.getByLabel('Reviews file').setInputFiles(path);
+  await page.locator('#file-info').filter({ hasText: 'MB' }).waitFor();
+  if (options.testRows !== undefined) {
+    await page.locator('#train-options').evaluate((details) => { details.open = true; });
+    await page.getByLabel(/Hold out the last/).fill(String(options.testRows));
+  }
+  const started = Date.now();
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.locator('#job-result *').first().waitFor({ timeout: 600000 });
+  const seconds = (Date.now() - started) / 1000;
+  return { seconds, text: await page.locator('#job-result').textContent() };
+}
+
+async function nativeSeconds(args) {
+  const times = [];
+  for (let run = 0; run < 3; run += 1) {
+    const started = process.hrtime.bigint();
+    await promisify(execFile)(TRAINER, args, { maxBuffer: 1 << 28 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return median(times);
+}
+
+/** While a job runs: the main thread's longest task, and how long a typed review waits. */
+async function responsiveness(page) {
+  return page.evaluate(async () => {
+    const tasks = [];
+    new PerformanceObserver((list) => tasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask' });
+    const waits = [];
+    const review = document.getElementById('review');
+    const status = document.querySelector('[role=status]');
+    const progress = document.getElementById('job-progress');
+    for (let n = 0; !progress.hidden && n < 20; n += 1) {
+      const before = status.textContent;
+      const start = performance.now();
+      review.value = `A ${n % 2 ? 'dreadful' : 'wonderful'} film, take ${n}.`;
+      review.dispatchEvent(new Event('input'));
+      while (status.textContent === before && performance.now() - start < 5000) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // The page waits 120 ms after the last keystroke before it asks: that is not the engine.
+      waits.push(performance.now() - start - 120);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return { longest: Math.max(0, ...tasks), waits };
+  });
+}
+
+async function files(browser, url) {
+  const dir = await mkdtemp(join(tmpdir(), 'movieclassifier-bench-'));
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    await ready(page);
+
+    const native = await nativeSeconds(['train', '--data', CORPUS, '--test-rows', '4992', '--out', join(dir, 'native.postcard'), '--quiet']);
+    const trained = [];
+    for (let run = 0; run < 3; run += 1) trained.push((await pageJob(page, CORPUS, 'Train a model', { testRows: 4992 })).seconds);
+    const inPage = median(trained);
+    console.log(`train the 45k/5k protocol (site recipe, movie_data.csv.gz): page ${inPage.toFixed(2)} s, native trainer ${native.toFixed(2)} s (medians of 3): ${(inPage / native).toFixed(2)}x`);
+
+    const classified = [];
+    for (let run = 0; run < 3; run += 1) classified.push((await pageJob(page, CORPUS, 'Classify file')).seconds);
+    const nativeClassify = await nativeSeconds(['classify', '--model', join(ROOT, 'model', 'pretrained.postcard'), '--data', CORPUS, '--out', join(dir, 'classified.csv')]);
+    console.log(`classify all 49,992 rows: page ${(49992 / median(classified)).toFixed(0)} reviews/s (${median(classified).toFixed(2)} s), native trainer classify ${(49992 / nativeClassify).toFixed(0)} reviews/s (medians of 3)`);
+
+    // The corpus once and ten times over, as plain CSV.
+    const once = join(dir, 'once.csv');
+    await pipeline(createReadStream(CORPUS), createGunzip(), createWriteStream(once));
+    const lines = (await readFile(once, 'utf8')).split('\n');
+    const body = lines.slice(1).join('\n');
+    const tenTimes = join(dir, 'ten.csv');
+    const out = createWriteStream(tenTimes);
+    out.write(`${lines[0]}\n`);
+    for (let n = 0; n < 10; n += 1) out.write(body.endsWith('\n') ? body : `${body}\n`);
+    await new Promise((resolve) => out.end(resolve));
+    for (const [job, button] of [['classify', 'Classify file'], ['train', 'Train a model']]) {
+      const small = await peakRendererMemory(() => pageJob(page, once, button, { testRows: 0 }));
+      const watched = pageJob(page, tenTimes, button, { testRows: 0 });
+      const big = await peakRendererMemory(async () => {
+        const [result, busy] = await Promise.all([watched, (async () => {
+          await page.getByRole('progressbar').waitFor();
+          return responsiveness(page);
+        })()]);
+        return { result, busy };
+      });
+      const { busy } = big.value;
+      console.log(`${job}: peak renderer memory ${small.peak.toFixed(0)} MB on the corpus once (${(await readFile(once)).length / 1e6 | 0} MB), ${big.peak.toFixed(0)} MB ten times over (${big.value.result.seconds.toFixed(1)} s): ratio ${(big.peak / small.peak).toFixed(2)}`);
+      console.log(`  while it ran: longest main-thread task ${busy.longest.toFixed(0)} ms; a typed review's verdict after median ${median(busy.waits).toFixed(0)} ms, at most ${Math.max(...busy.waits).toFixed(0)} ms (${busy.waits.length} tries)`);
+    }
+    await context.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const only = process.argv[2];
 const site = await serve(DIST, '/');
 const browser = await launch();
 try {
-  await sizes();
-  await firstPrediction(browser, site.url);
-  await engine(browser, site.url);
-  await longReview(browser, site.url);
+  if (!only) {
+    await sizes();
+    await firstPrediction(browser, site.url);
+    await engine(browser, site.url);
+    await longReview(browser, site.url);
+  }
+  if (!only || only === 'files') await files(browser, site.url);
 } finally {
   await browser.close();
   await site.close();
