@@ -26,10 +26,7 @@ fn default_like() -> Config {
     let mut config = Config::notebook();
     config.tokenizer.stop_words = StopWords::None;
     config.tokenizer.ngram_range = (1, 2);
-    config.learner.step = StepSize::AdaGrad {
-        eta0: 0.6,
-        resume_sum: 1.0,
-    };
+    config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
     config
 }
 

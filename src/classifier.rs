@@ -90,7 +90,11 @@ impl Classifier {
         model.validate()?;
         let (columns, weights): (Vec<u32>, Vec<f64>) = model.weights.iter().unzip();
         let sums = model.squared_sums.map(|sums| SquaredSums {
-            per_slot: sums.per_weight,
+            per_slot: if sums.per_weight.is_empty() {
+                vec![sums.fresh; weights.len()]
+            } else {
+                sums.per_weight
+            },
             intercept: sums.intercept,
             fresh: sums.fresh,
         });
@@ -131,7 +135,8 @@ impl Classifier {
     }
 
     /// The model as its configuration publishes it (`Config::precision`): the non-zero
-    /// weights, and for AdaGrad the sum a loaded copy resumes from instead of every sum.
+    /// weights, and for AdaGrad the intercept's sum and one typical sum for all the weights
+    /// instead of every sum.
     pub fn to_model(&self) -> Model {
         let entries: Vec<(u32, f64)> = self
             .sorted_slots()
@@ -139,9 +144,14 @@ impl Classifier {
             .map(|(column, slot)| (column, self.learner.weights()[slot]))
             .filter(|&(_, weight)| weight != 0.0)
             .collect();
+        let sums = self.learner.squared_sums().map(|sums| StoredSums {
+            per_weight: Vec::new(),
+            intercept: sums.intercept,
+            fresh: self.learner.typical_sum(),
+        });
         self.model_of(
             SparseWeights::from_entries(&entries, self.config.precision),
-            None,
+            sums,
         )
     }
 

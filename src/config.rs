@@ -67,14 +67,8 @@ pub enum StepSize {
     /// AdaGrad: each feature's step is `eta0 / sqrt(sum of its squared gradients)`, so rare
     /// words (most of the bigrams) keep learning fast while common ones settle. The L2
     /// penalty applies to the features of each row as it is learned.
-    AdaGrad {
-        eta0: f64,
-        /// The squared-gradient sum every feature starts from when a published model file
-        /// is loaded: such a file leaves the sums out (they would double it), so a loaded
-        /// model resumes with this typical value, chosen by the trainer. A lossless file
-        /// (the page's saved and exported models) keeps every sum.
-        resume_sum: f64,
-    },
+    /// The sums go with the model (see `model::StoredSums`).
+    AdaGrad { eta0: f64 },
 }
 
 impl Config {
@@ -111,9 +105,6 @@ pub const ALPHA_RANGE: (f64, f64) = (1e-10, 1.0);
 /// AdaGrad's base step: each step moves a weight by at most `eta0`, so a taught example can
 /// never move a weight by more than this (the shipped model uses 0.6).
 pub const ETA0_RANGE: (f64, f64) = (1e-6, 10.0);
-
-/// The sum a loaded AdaGrad model resumes from: trained models' lie between 1e-3 and 10.
-pub const RESUME_SUM_RANGE: (f64, f64) = (1e-12, 1e30);
 
 /// The largest of AdaGrad's squared-gradient sums: one example adds at most
 /// `(1 + alpha * MAX_WEIGHT)^2`, 1e12, so no model taught fewer than 1e18 examples comes near.
@@ -171,9 +162,8 @@ impl Config {
             return Err(ConfigError::NgramRange(min_n, max_n));
         }
         check_range("alpha", self.learner.alpha, ALPHA_RANGE)?;
-        if let StepSize::AdaGrad { eta0, resume_sum } = self.learner.step {
+        if let StepSize::AdaGrad { eta0 } = self.learner.step {
             check_range("eta0", eta0, ETA0_RANGE)?;
-            check_range("resume_sum", resume_sum, RESUME_SUM_RANGE)?;
         }
         Ok(())
     }
@@ -187,17 +177,14 @@ mod tests {
     fn adagrad_settings_are_checked() {
         let mut config = Config::notebook();
         assert_eq!(config.validate(), Ok(()));
-        config.learner.step = StepSize::AdaGrad {
-            eta0: 0.6,
-            resume_sum: 0.0,
-        };
+        config.learner.step = StepSize::AdaGrad { eta0: 0.0 };
         assert_eq!(
             config.validate(),
             Err(ConfigError::OutOfRange {
-                field: "resume_sum",
+                field: "eta0",
                 value: 0.0,
-                min: RESUME_SUM_RANGE.0,
-                max: RESUME_SUM_RANGE.1,
+                min: ETA0_RANGE.0,
+                max: ETA0_RANGE.1,
             })
         );
     }
@@ -211,19 +198,9 @@ mod tests {
         assert!(message.starts_with("ngram_range is (1, 8)"), "{message}");
 
         crafted.tokenizer.ngram_range = (1, 2);
-        crafted.learner.step = StepSize::AdaGrad {
-            eta0: 1e308,
-            resume_sum: 5e-324,
-        };
+        crafted.learner.step = StepSize::AdaGrad { eta0: 1e308 };
         let message = crafted.validate().expect_err("refused").to_string();
         assert!(message.starts_with("eta0 is 1e308"), "{message}");
-
-        crafted.learner.step = StepSize::AdaGrad {
-            eta0: 0.6,
-            resume_sum: 5e-324,
-        };
-        let message = crafted.validate().expect_err("refused").to_string();
-        assert!(message.starts_with("resume_sum is 5e-324"), "{message}");
 
         crafted.learner.alpha = f64::NAN;
         let message = crafted.validate().expect_err("refused").to_string();

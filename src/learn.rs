@@ -65,8 +65,7 @@ pub struct SquaredSums {
     pub per_slot: Vec<f64>,
     pub intercept: f64,
     /// The sum a slot starts from when the learner first meets its column: 0 for a model
-    /// learning from scratch; for a model loaded without its sums, the configuration's
-    /// `resume_sum`.
+    /// learning from scratch; for a model loaded from a published file, its typical sum.
     pub fresh: f64,
 }
 
@@ -112,8 +111,8 @@ impl SgdClassifier {
         }
     }
 
-    /// A model resumed from its saved state. Without its AdaGrad sums (a published model
-    /// keeps only its weights), a trained model's every sum resumes from `resume_sum`.
+    /// A model resumed from its saved state: with AdaGrad steps, `sums` holds one sum a slot
+    /// (none: all zero, as before any learning).
     pub fn from_state(
         config: LearnerConfig,
         weights: Vec<f64>,
@@ -123,14 +122,11 @@ impl SgdClassifier {
     ) -> Self {
         let sums = match (sums, config.step) {
             (Some(sums), StepSize::AdaGrad { .. }) => sums,
-            (_, StepSize::AdaGrad { resume_sum, .. }) => {
-                let fresh = if t > 1.0 { resume_sum } else { 0.0 };
-                SquaredSums {
-                    per_slot: vec![fresh; weights.len()],
-                    intercept: fresh,
-                    fresh,
-                }
-            }
+            (None, StepSize::AdaGrad { .. }) => SquaredSums {
+                per_slot: vec![0.0; weights.len()],
+                intercept: 0.0,
+                fresh: 0.0,
+            },
             (_, StepSize::Optimal) => SquaredSums {
                 per_slot: Vec::new(),
                 intercept: 0.0,
@@ -386,16 +382,18 @@ impl SgdClassifier {
         }
     }
 
-    /// With AdaGrad steps, records the median squared-gradient sum of the features learned so
-    /// far (and of the intercept) as the sum a saved model resumes from (see [`StepSize::AdaGrad`]): a taught example
-    /// then moves a loaded model about as much as it moved a typical feature in training.
-    pub(crate) fn set_resume_sum_to_median(&mut self) {
-        let sums = self.sums.per_slot.iter().chain([&self.sums.intercept]);
-        if let (StepSize::AdaGrad { resume_sum, .. }, Some(median)) =
-            (&mut self.config.step, median_positive(sums.copied()))
-        {
-            *resume_sum = median;
-        }
+    /// With AdaGrad steps, the one sum a published model gives all its weights: the median
+    /// of the sums of the weights it keeps (those not zero), the features a taught example
+    /// is likely to touch; the sum a new feature starts from, if none is kept.
+    pub(crate) fn typical_sum(&self) -> f64 {
+        let kept = self
+            .sums
+            .per_slot
+            .iter()
+            .zip(&self.weights)
+            .filter(|(_, &weight)| weight != 0.0)
+            .map(|(&sum, _)| sum);
+        median_positive(kept).unwrap_or(self.sums.fresh)
     }
 }
 
@@ -674,14 +672,11 @@ mod tests {
     }
 
     #[test]
-    fn adagrad_learns_and_resumes_from_the_median_sum() {
+    fn adagrad_learns_and_resumes_from_its_sums() {
         let config = LearnerConfig {
             alpha: 1e-6,
             random_state: 1,
-            step: StepSize::AdaGrad {
-                eta0: 0.5,
-                resume_sum: 1.0,
-            },
+            step: StepSize::AdaGrad { eta0: 0.5 },
         };
         let good = one_hot(1);
         let bad = one_hot(2);
@@ -692,28 +687,10 @@ mod tests {
         learner.partial_fit(&rows, &labels).expect("valid batch");
         assert!(learner.predict_proba(&good) > 0.5);
         assert!(learner.predict_proba(&bad) < 0.5);
-        learner.set_resume_sum_to_median();
-        let StepSize::AdaGrad { resume_sum, .. } = learner.config().step else {
-            panic!("still AdaGrad");
-        };
-        assert!(resume_sum > 0.0 && resume_sum < 1.0, "{resume_sum}");
+        let typical = learner.typical_sum();
+        assert!(typical > 0.0 && typical < 1.0, "{typical}");
 
-        // A model loaded without its sums resumes from that sum, so one example moves it by a
-        // bounded step; loaded with them, it goes on exactly as the original.
-        let mut loaded = SgdClassifier::from_state(
-            learner.config().clone(),
-            learner.weights().to_vec(),
-            learner.intercept(),
-            learner.t(),
-            None,
-        );
-        assert_eq!(loaded.squared_sums().map(|s| s.fresh), Some(resume_sum));
-        let before = loaded.predict_proba(&bad);
-        loaded
-            .partial_fit(std::slice::from_ref(&bad), &[Label::Positive])
-            .expect("valid batch");
-        assert!(loaded.predict_proba(&bad) > before);
-
+        // Loaded with every sum, it goes on exactly as the original.
         let mut exact = SgdClassifier::from_state(
             learner.config().clone(),
             learner.weights().to_vec(),

@@ -10,7 +10,8 @@
 //!
 //! [`Classifier`] ties the stages together for callers that think in review texts; [`train`]
 //! turns a stream of labelled rows into a classifier by a recipe; [`teaching`] keeps a model
-//! a person teaches equal to its start model with their lessons replayed. The library does
+//! a person teaches equal to its start model with their lessons replayed; [`queue`] offers
+//! them the reviews the model is least sure of. The library does
 //! no I/O and starts no threads, so the same code serves the native trainer, the browser page
 //! and its workers; the `wasm` module is a thin binding compiled only for wasm32.
 
@@ -20,6 +21,7 @@ mod config;
 mod label;
 pub mod learn;
 pub mod model;
+pub mod queue;
 pub mod read;
 pub mod teaching;
 pub mod tokenize;

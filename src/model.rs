@@ -45,6 +45,11 @@ const CHECKSUM_LEN: usize = 4;
 /// any recipe keeps; memory and file size follow this number, not the feature count.
 pub const MAX_STORED_WEIGHTS: usize = 1 << 21;
 
+/// The smallest typical squared sum a published AdaGrad model may give its weights: a
+/// trained model's median is many orders above it, and below it one example would move every
+/// weight by the whole of `eta0`.
+pub const MIN_TYPICAL_SUM: f64 = 1e-12;
+
 /// The longest description of the data a model was trained on, in bytes.
 pub const MAX_DATA_NAME: usize = 4096;
 
@@ -61,19 +66,23 @@ pub struct Model {
     pub intercept: f64,
     /// scikit-learn's `t_`, so that learning resumes with the right step size.
     pub t: f64,
-    /// With AdaGrad steps, a lossless file's squared-gradient sums, so that learning
-    /// resumes exactly where it stopped; absent in published files.
+    /// With AdaGrad steps, the squared-gradient sums learning resumes from (see
+    /// [`StoredSums`]); absent with `Optimal` steps.
     pub squared_sums: Option<StoredSums>,
     pub provenance: Provenance,
 }
 
-/// AdaGrad's sums as a file keeps them.
+/// AdaGrad's sums as a file keeps them. A lossless file (the page's saved and exported
+/// models) keeps every sum, so that learning resumes exactly where it stopped; a published
+/// one keeps the intercept's and, for all its weights, one typical sum: the weights' own
+/// would double the file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredSums {
-    /// One for each stored weight, in the same order.
+    /// One for each stored weight, in the same order; or none, every weight resuming from
+    /// `fresh`.
     pub per_weight: Vec<f64>,
     pub intercept: f64,
-    /// The sum of every column not stored.
+    /// The sum of every column without one of its own.
     pub fresh: f64,
 }
 
@@ -367,8 +376,14 @@ impl Model {
                 self.provenance.data.len()
             )));
         }
-        if let Some(sums) = &self.squared_sums {
-            self.validate_sums(sums)?;
+        match (&self.squared_sums, self.config.learner.step) {
+            (Some(sums), _) => self.validate_sums(sums)?,
+            (None, StepSize::AdaGrad { .. }) => {
+                return Err(ModelError::Malformed(
+                    "it learns with AdaGrad steps but keeps none of their sums".into(),
+                ))
+            }
+            (None, StepSize::Optimal) => {}
         }
         Ok(())
     }
@@ -379,12 +394,19 @@ impl Model {
                 "it keeps AdaGrad's sums, but learns with other steps".into(),
             ));
         }
-        if self.weights.precision() != WeightPrecision::F64 {
+        if sums.per_weight.is_empty() {
+            // One typical sum for every weight: never smaller than a trained model's median.
+            if sums.fresh != 0.0 && sums.fresh < MIN_TYPICAL_SUM {
+                return Err(ModelError::Malformed(format!(
+                    "the typical squared sum is {:e}; it must be 0 or at least {MIN_TYPICAL_SUM:e}",
+                    sums.fresh
+                )));
+            }
+        } else if self.weights.precision() != WeightPrecision::F64 {
             return Err(ModelError::Malformed(
                 "it keeps AdaGrad's sums beside rounded weights".into(),
             ));
-        }
-        if sums.per_weight.len() != self.weights.len() {
+        } else if sums.per_weight.len() != self.weights.len() {
             return Err(ModelError::Malformed(format!(
                 "{} squared sums for {} weights",
                 sums.per_weight.len(),

@@ -1,7 +1,7 @@
 //! Model files from outside: earlier format versions, and hand-made hostile ones.
 #![cfg(not(target_arch = "wasm32"))]
 
-use movieclassifier::model::{Model, Provenance, SparseWeights};
+use movieclassifier::model::{Model, Provenance, SparseWeights, StoredSums};
 use movieclassifier::{Classifier, Config, Label, StepSize, WeightPrecision};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -54,16 +54,17 @@ fn crafted_files_are_refused_naming_the_field() {
     // what a model stores.
     let mut config = Config::notebook();
     config.n_features = 1 << 24;
-    config.learner.step = StepSize::AdaGrad {
-        eta0: 0.6,
-        resume_sum: 1.0,
-    };
+    config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
     let empty = Model {
         config,
         weights: SparseWeights::from_entries(&[], WeightPrecision::F64),
         intercept: 0.0,
         t: 2.0,
-        squared_sums: None,
+        squared_sums: Some(StoredSums {
+            per_weight: Vec::new(),
+            intercept: 1.0,
+            fresh: 1.0,
+        }),
         provenance: Provenance::default(),
     };
     let mut classifier = Classifier::from_bytes(&empty.encode()).expect("valid");

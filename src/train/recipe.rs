@@ -68,10 +68,7 @@ impl Recipe {
         config.tokenizer.stop_words = StopWords::None;
         config.tokenizer.ngram_range = (1, 2);
         config.learner.alpha = 1e-6;
-        config.learner.step = StepSize::AdaGrad {
-            eta0: 0.6,
-            resume_sum: 1.0,
-        };
+        config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
         config.precision = WeightPrecision::Scaled16;
         Recipe {
             config,

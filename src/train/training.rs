@@ -149,7 +149,6 @@ impl Training {
             self.learner
                 .replace_weights(weights, average.intercept / count)?;
         }
-        self.learner.set_resume_sum_to_median();
         if let Some(keep) = self.recipe.keep_weights {
             self.learner.keep_largest(keep, self.slots.columns());
         }

@@ -203,10 +203,7 @@ impl Overrides {
             config.learner.step = StepSize::Optimal;
         }
         if let Some(eta0) = self.adagrad {
-            config.learner.step = StepSize::AdaGrad {
-                eta0,
-                resume_sum: 1.0,
-            };
+            config.learner.step = StepSize::AdaGrad { eta0 };
         }
         if let Some(log2) = self.features_log2 {
             config.n_features = 1 << log2;
