@@ -175,9 +175,9 @@ fn main() {
             y(queue[CHECKPOINTS.len() - 1]) - 6.0
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "<text x=\"{left}\" y=\"14\">solid: the queue's order; dashed: a random order (mean of {RANDOM_SEEDS})</text></svg>\n"
+        "<text x=\"{left}\" y=\"14\">solid: the queue's order; dashed: a random order (mean of {RANDOM_SEEDS})</text></svg>"
     );
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/queue.svg");
     std::fs::write(out, svg).expect("writes the picture");

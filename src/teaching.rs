@@ -64,7 +64,7 @@ pub struct CatchUp {
 }
 
 /// A start model, the lessons learned on it, and the classifier they make.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Teaching {
     start: Rc<Start>,
     classifier: Classifier,

@@ -191,6 +191,57 @@ mod store {
         upgraded.close();
     }
 
+    /// The keys of the lessons, newest first, as the history lists them.
+    async fn history_keys(session: &Session) -> Vec<u32> {
+        let listing = JsFuture::from(session.history(String::new(), 100))
+            .await
+            .expect("listed");
+        let entries = js_sys::Reflect::get(&listing, &"entries".into()).expect("entries");
+        js_sys::Array::from(&entries)
+            .iter()
+            .map(|entry| {
+                js_sys::Reflect::get(&entry, &"key".into())
+                    .expect("a key")
+                    .as_f64()
+                    .expect("a number") as u32
+            })
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_deleted_or_flipped_lesson_gives_the_remaining_log_learned_afresh() {
+        let base = pretrained(0);
+        let database = fresh("corrections");
+        let session = open(&base, &database).await;
+        teach(&session, REVIEW, false).await;
+        teach(&session, "wonderful acting", true).await;
+        teach(&session, "thin plot", false).await;
+        let keys = history_keys(&session).await;
+        JsFuture::from(session.delete_lesson(keys[1]))
+            .await
+            .expect("deleted");
+        let reference = replayed(
+            &base,
+            &[(REVIEW, Label::Negative), ("thin plot", Label::Negative)],
+        );
+        assert_eq!(session.export_model(), reference.to_lossless_bytes());
+        JsFuture::from(session.flip_lesson(keys[2]))
+            .await
+            .expect("flipped");
+        let reference = replayed(
+            &base,
+            &[("thin plot", Label::Negative), (REVIEW, Label::Positive)],
+        );
+        assert_eq!(session.export_model(), reference.to_lossless_bytes());
+        session.close();
+
+        // What a reload finds is what was left.
+        let reopened = open(&base, &database).await;
+        assert_eq!(reopened.taught(), 2);
+        assert_eq!(reopened.export_model(), reference.to_lossless_bytes());
+        reopened.close();
+    }
+
     #[wasm_bindgen_test]
     async fn the_log_is_kept_in_order_with_its_model_in_one_transaction() {
         let store = Store::open(&fresh("log-order")).await.expect("store opens");
@@ -200,18 +251,19 @@ mod store {
                 text: (*text).to_owned(),
                 positive: n % 2 == 0,
                 time: n as f64,
+                source: "typed".into(),
             };
             let learned = Learned {
                 bytes: pretrained(0),
                 start: 7,
                 keys: keys.clone(),
             };
-            let (key, saved) = store
-                .record(&taught, &learned, &keys)
+            let (added, saved) = store
+                .write(&[], &[taught], &learned, &keys, None)
                 .await
                 .expect("recorded");
             assert!(saved, "the model is saved with its entry");
-            keys.push(key);
+            keys.extend(added);
         }
         // A model learned without the third entry is not saved beside a fourth.
         let stale = Learned {
@@ -223,9 +275,10 @@ mod store {
             text: "fourth".into(),
             positive: true,
             time: 4.0,
+            source: "typed".into(),
         };
         let (_, saved) = store
-            .record(&fourth, &stale, &keys[..2])
+            .write(&[], &[fourth], &stale, &keys[..2], None)
             .await
             .expect("recorded");
         assert!(!saved);

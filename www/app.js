@@ -1,5 +1,8 @@
 // The page: it shows what the engine worker computes and sends it what the visitor does.
 import { setUpFiles } from './files.js';
+import { highlight } from './highlight.js';
+import { setUpHistory } from './history.js';
+import { setUpQueue } from './labelling.js';
 import { ENGINE } from './messages.js';
 import { register } from './versions.js';
 
@@ -42,41 +45,6 @@ function showUpdate(apply) {
   };
 }
 
-// Highlighting builds one element a word, so a very long review shows only its beginning.
-const HIGHLIGHT_CHARS = 20000;
-
-// Each word of the review, coloured by the weight its term carries.
-function highlight(text, terms) {
-  const weights = new Map(terms.map((t) => [t.term, t.weight]));
-  const strongest = Math.max(1e-9, ...terms.map((t) => Math.abs(t.weight)));
-  const out = $('highlighted');
-  out.replaceChildren();
-  const shown = text.length > HIGHLIGHT_CHARS ? text.slice(0, HIGHLIGHT_CHARS) : text;
-  for (const piece of shown.split(/([\p{L}\p{N}_\p{M}]+)/u)) {
-    const weight = weights.get(piece.toLowerCase());
-    if (weight === undefined || weight === 0) {
-      out.append(piece);
-      continue;
-    }
-    const span = document.createElement('mark');
-    span.textContent = piece;
-    span.className = weight > 0 ? 'positive' : 'negative';
-    span.style.setProperty('--strength', (Math.abs(weight) / strongest).toFixed(3));
-    span.title = `weight ${weight.toFixed(3)}`;
-    out.append(span);
-  }
-  if (shown !== text) out.append(` … (the first ${HIGHLIGHT_CHARS.toLocaleString()} characters of ${text.length.toLocaleString()})`);
-  const list = $('strongest');
-  list.replaceChildren();
-  const ranked = [...terms].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-  for (const t of ranked.slice(0, 6).filter((t) => t.contribution !== 0)) {
-    const item = document.createElement('li');
-    item.className = t.contribution > 0 ? 'positive' : 'negative';
-    item.textContent = `${t.term}: ${t.contribution > 0 ? '+' : ''}${t.contribution.toFixed(3)}`;
-    list.append(item);
-  }
-}
-
 let latest = 0;
 async function classifyNow() {
   const text = review.value;
@@ -90,7 +58,7 @@ async function classifyNow() {
   if (ticket !== latest) return;
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
   verdict.className = label;
-  highlight(text, explanation.terms);
+  highlight(text, explanation.terms, $('highlighted'), $('strongest'));
   $('why').hidden = false;
 }
 
@@ -111,7 +79,16 @@ async function teach(positive) {
   if (!review.value.trim()) return;
   const outcome = await call(ENGINE.teach, { text: review.value, positive });
   showStatus(outcome);
+  history.refresh();
+  queue.refresh();
   await classifyNow();
+}
+
+// The model teaching starts from was replaced: the queue's scores are all stale.
+function modelReplaced() {
+  history.refresh();
+  queue.open();
+  return classifyNow();
 }
 $('teach-positive').addEventListener('click', () => teach(true));
 $('teach-negative').addEventListener('click', () => teach(false));
@@ -119,7 +96,7 @@ $('teach-negative').addEventListener('click', () => teach(false));
 $('reset').addEventListener('click', async () => {
   if (!confirm('Forget everything you taught and go back to the pretrained model?')) return;
   showStatus(await call(ENGINE.reset));
-  await classifyNow();
+  await modelReplaced();
 });
 
 $('export').addEventListener('click', async () => {
@@ -143,7 +120,7 @@ $('import').addEventListener('change', async (event) => {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     showStatus(await call(ENGINE.importModel, { bytes }, [bytes.buffer]));
-    await classifyNow();
+    await modelReplaced();
   } catch (error) {
     showProblem(error.message);
   }
@@ -161,6 +138,8 @@ function startEngine() {
     if (type === ENGINE.changed) {
       showStatus(result);
       classifyNow();
+      history.refresh();
+      queue.refresh();
       return;
     }
     const waiting = pending.get(id);
@@ -181,12 +160,16 @@ function startEngine() {
       showStatus(status);
       controls.forEach((control) => { control.disabled = false; });
       await classifyNow();
+      history.refresh();
+      queue.open();
     },
     (error) => cannotStart(error.message),
   );
 }
 
-setUpFiles({ call, showStatus, classifyNow });
+const history = setUpHistory({ call, showStatus, classifyNow, refreshQueue: () => queue.refresh() });
+const queue = setUpQueue({ call, showStatus, refreshHistory: () => history.refresh() });
+setUpFiles({ call, showStatus, modelReplaced });
 
 review.value = sessionStorage.getItem(DRAFT) ?? review.value;
 sessionStorage.removeItem(DRAFT);

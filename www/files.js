@@ -1,31 +1,12 @@
 // "Your files": a file of reviews picked or dropped, its columns chosen, and a job run on it
 // in a worker of its own (job.js). The engine worker says what the file is, lends the current
 // model, and takes a trained one.
-import { ENGINE, JOB } from './messages.js';
+import { inspect } from './inspect.js';
+import { busy, runJob } from './jobs.js';
+import { ENGINE } from './messages.js';
 import { histogram, rocCurve } from './plots.js';
 
-// Bytes read from the start of a file to find its columns.
-const START_BYTES = 1 << 16;
-
 const $ = (id) => document.getElementById(id);
-
-/** The first bytes of a file, decompressed if it is gzip'd (as far as they go). */
-async function startOf(file, gzip) {
-  const slice = file.slice(0, START_BYTES);
-  if (!gzip) return new Uint8Array(await slice.arrayBuffer());
-  const reader = slice.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-  const parts = [];
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-    }
-  } catch {
-    // The slice ends mid-stream: what came out before is the start wanted.
-  }
-  return new Uint8Array(await new Blob(parts).arrayBuffer());
-}
 
 function option(value, text) {
   const node = document.createElement('option');
@@ -41,24 +22,25 @@ function paragraph(text, className) {
   return node;
 }
 
-function seconds(value) {
-  return value < 90 ? `${Math.ceil(value)} s` : `${Math.ceil(value / 60)} min`;
-}
-
-export function setUpFiles({ call, showStatus, classifyNow }) {
+export function setUpFiles({ call, showStatus, modelReplaced }) {
   const input = $('reviews-file');
   const info = $('file-info');
   const result = $('job-result');
   const buttons = { classify: $('classify-file'), evaluate: $('evaluate-file'), train: $('train-file') };
   let current = null;
-  let running = null;
+  let running = false;
 
   function enable() {
     const delimited = current && current.columns.length > 0;
     const text = !delimited || $('text-column').value !== '';
     const labels = current && (current.format === 'tar' || (delimited && $('label-column').value !== ''));
-    buttons.classify.disabled = !current || !text || running !== null;
-    buttons.evaluate.disabled = buttons.train.disabled = !labels || !text || running !== null;
+    buttons.classify.disabled = !current || !text || running;
+    buttons.evaluate.disabled = buttons.train.disabled = !labels || !text || running;
+  }
+
+  function setRunning(value) {
+    running = value;
+    enable();
   }
 
   async function pick(file) {
@@ -69,10 +51,8 @@ export function setUpFiles({ call, showStatus, classifyNow }) {
     enable();
     if (!file) return;
     try {
-      const kind = await call(ENGINE.fileKind, { name: file.name });
-      const start = await startOf(file, kind.gzip);
-      const found = await call(ENGINE.inspectFile, { format: kind.format, start }, [start.buffer]);
-      current = { file, gzip: kind.gzip, format: kind.format, columns: found.columns };
+      const found = await inspect(call, file);
+      current = found;
       info.textContent = `${file.name}: ${(file.size / 1e6).toFixed(1)} MB.`;
       if (found.columns.length > 0) {
         const text = $('text-column');
@@ -111,24 +91,6 @@ export function setUpFiles({ call, showStatus, classifyNow }) {
     pick(event.dataTransfer.files[0]);
   });
 
-  function finish(message) {
-    running?.worker.terminate();
-    running = null;
-    $('job-progress').hidden = true;
-    $('cancel-job').hidden = true;
-    if (message) result.replaceChildren(paragraph(message));
-    enable();
-  }
-
-  function progress({ bytes, total, rows }) {
-    const fraction = total > 0 ? Math.min(1, bytes / total) : 0;
-    const elapsed = (performance.now() - running.started) / 1000;
-    $('progress').value = fraction;
-    const rate = elapsed > 0 ? Math.round(rows / elapsed) : 0;
-    const left = fraction > 0 ? elapsed * (1 - fraction) / fraction : Infinity;
-    $('progress-text').textContent = `${rows.toLocaleString()} rows, ${rate.toLocaleString()} rows/s${Number.isFinite(left) ? `, about ${seconds(left)} left` : ''}`;
-  }
-
   async function run(kind) {
     const delimited = current.columns.length > 0;
     const request = {
@@ -144,28 +106,18 @@ export function setUpFiles({ call, showStatus, classifyNow }) {
       seed: 1,
     };
     if (kind !== 'train') request.model = await call(ENGINE.exportModel);
-    const worker = new Worker(new URL('./job.js', import.meta.url), { type: 'module' });
-    running = { worker, started: performance.now(), kind };
+    const name = current.file.name;
     result.replaceChildren();
-    $('progress').value = 0;
-    $('progress-text').textContent = 'Starting…';
-    $('job-progress').hidden = false;
-    $('cancel-job').hidden = false;
-    enable();
-    worker.onmessage = ({ data }) => {
-      if (data.type === JOB.progress) progress(data);
-      else if (data.type === JOB.failed) finish(`The job stopped: ${data.message}. Nothing was changed.`);
-      else {
-        const name = current.file.name;
-        finish();
-        show(kind, data, name);
-      }
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      finish(`The job could not run: ${event.message || 'its worker failed to start'}. Nothing was changed.`);
-    };
-    worker.postMessage(request, request.model ? [request.model.buffer] : []);
+    setRunning(true);
+    try {
+      const answer = await runJob(request, $('files-job'), request.model ? [request.model.buffer] : []);
+      if (answer === null) result.replaceChildren(paragraph('Cancelled: nothing was changed.'));
+      else show(kind, answer, name);
+    } catch (error) {
+      result.replaceChildren(paragraph(`The job stopped: ${error.message}. Nothing was changed.`));
+    } finally {
+      setRunning(false);
+    }
   }
 
   function notes(list) {
@@ -237,7 +189,7 @@ export function setUpFiles({ call, showStatus, classifyNow }) {
       try {
         showStatus(await call(ENGINE.useModel, { bytes: r.model.slice() }));
         close('The trained model is now the one this page uses and you teach.');
-        await classifyNow();
+        await modelReplaced();
       } catch (error) {
         close(error.message);
       }
@@ -262,8 +214,10 @@ export function setUpFiles({ call, showStatus, classifyNow }) {
     else showTrained(data, name);
   }
 
-  buttons.classify.addEventListener('click', () => run('classify'));
-  buttons.evaluate.addEventListener('click', () => run('evaluate'));
-  buttons.train.addEventListener('click', () => run('train'));
-  $('cancel-job').addEventListener('click', () => finish('Cancelled: nothing was changed.'));
+  const start = (kind) => {
+    if (!busy()) run(kind);
+  };
+  buttons.classify.addEventListener('click', () => start('classify'));
+  buttons.evaluate.addEventListener('click', () => start('evaluate'));
+  buttons.train.addEventListener('click', () => start('train'));
 }

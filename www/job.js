@@ -59,11 +59,12 @@ async function each(file, gzip, progress, job, take) {
   }
 }
 
-function start({ kind, format, text, label, model, recipe, testRows, shuffle, seed }) {
+function start({ kind, format, text, label, model, recipe, testRows, mix, seed }) {
   switch (kind) {
     case 'classify': return FileJob.classify(format, text, model);
     case 'evaluate': return FileJob.evaluate(format, text, label, model);
-    default: return FileJob.train(format, text, label, recipe, testRows, shuffle, seed);
+    case 'read': return FileJob.read(format, text, label);
+    default: return FileJob.train(format, text, label, recipe, testRows, mix, seed);
   }
 }
 
@@ -111,7 +112,11 @@ async function run(request) {
   }
   progress.report(job.rows(), true);
   if (pending.length > 0) parts.push(new Blob(pending));
+  // A file read for its rows hands them all over at the end, so that a cancelled read
+  // leaves nothing half taken.
+  const rows = request.kind === 'read' ? job.takeRows() : null;
   const result = job.result(file.name);
+  if (rows) Object.assign(result, rows);
   const csv = request.kind === 'classify' ? new Blob(parts, { type: 'text/csv' }) : null;
   return { result, csv };
 }

@@ -10,6 +10,18 @@ export const ENGINE = Object.freeze({
   useModel: 'useModel',
   fileKind: 'fileKind',
   inspectFile: 'inspectFile',
+  history: 'history',
+  deleteLesson: 'deleteLesson',
+  flipLesson: 'flipLesson',
+  exportLabels: 'exportLabels',
+  importLessons: 'importLessons',
+  openQueue: 'openQueue',
+  queueAdd: 'queueAdd',
+  queueOffer: 'queueOffer',
+  queueAnswer: 'queueAnswer',
+  queueSkip: 'queueSkip',
+  queueUndo: 'queueUndo',
+  queueClear: 'queueClear',
   // From the worker, unasked: another tab changed what was taught.
   changed: 'changed',
 });

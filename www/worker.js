@@ -35,6 +35,13 @@ async function open() {
   return { ...status(), maxModelBytes: maxModelBytes() };
 }
 
+/** Awaits a change to what is stored, then tells the other tabs. */
+async function changing(promise) {
+  const result = await promise;
+  tabs.postMessage(TABS.changed);
+  return result;
+}
+
 const handlers = {
   [ENGINE.open]: open,
   [ENGINE.classify]: ({ text }) => session.classify(text),
@@ -59,6 +66,18 @@ const handlers = {
     tabs.postMessage(TABS.changed);
     return status();
   },
+  [ENGINE.history]: ({ query, limit }) => session.history(query, limit),
+  [ENGINE.deleteLesson]: ({ key }) => changing(session.deleteLesson(key)),
+  [ENGINE.flipLesson]: ({ key }) => changing(session.flipLesson(key)),
+  [ENGINE.exportLabels]: () => session.exportLabels(),
+  [ENGINE.importLessons]: ({ texts, labels }) => changing(session.importLessons(texts, Uint8Array.from(labels))),
+  [ENGINE.openQueue]: () => session.openQueue(),
+  [ENGINE.queueAdd]: ({ texts }) => changing(session.queueAdd(texts)),
+  [ENGINE.queueOffer]: () => session.queueOffer(),
+  [ENGINE.queueAnswer]: ({ index, positive }) => changing(session.queueAnswer(index, positive)),
+  [ENGINE.queueSkip]: ({ index }) => changing(session.queueSkip(index)),
+  [ENGINE.queueUndo]: () => changing(session.queueUndo()),
+  [ENGINE.queueClear]: () => changing(session.queueClear()),
   [ENGINE.fileKind]: ({ name }) => fileKind(name),
   [ENGINE.inspectFile]: ({ format, start }) => inspectFile(format, start),
 };

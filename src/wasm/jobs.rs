@@ -128,6 +128,23 @@ enum Work {
     Classify(ClassifyFile),
     Evaluate(EvaluateFile),
     Train(Box<TrainFile>),
+    /// The rows' texts (and labels), for the page to teach or queue.
+    Read(Reading),
+}
+
+#[derive(Default)]
+struct Reading {
+    texts: Vec<String>,
+    labels: Vec<u8>,
+    intake: crate::read::Intake,
+}
+
+/// Rows read, handed to the page in batches.
+#[derive(Serialize)]
+struct RowsRead {
+    texts: Vec<String>,
+    /// 1 positive, 0 negative, one a text; empty for a file read without labels.
+    labels: Vec<u8>,
 }
 
 /// One job over one file.
@@ -224,6 +241,29 @@ impl FileJob {
             }));
         }
         Ok(job)
+    }
+
+    /// Reads the rows' texts, and labels if `label` names a column (an empty name: none), for
+    /// the page to take in batches ([`FileJob::take_rows`]).
+    pub fn read(format: &str, text: String, label: String) -> Result<FileJob, JsError> {
+        let label = (!label.is_empty()).then_some(label);
+        FileJob::over(format, text, label, Work::Read(Reading::default()))
+    }
+
+    /// The rows read since the last call: `{texts, labels}`.
+    #[wasm_bindgen(js_name = takeRows)]
+    pub fn take_rows(&mut self) -> Result<JsValue, JsError> {
+        let rows = match &mut self.work {
+            Work::Read(reading) => RowsRead {
+                texts: std::mem::take(&mut reading.texts),
+                labels: std::mem::take(&mut reading.labels),
+            },
+            _ => RowsRead {
+                texts: Vec::new(),
+                labels: Vec::new(),
+            },
+        };
+        plain(&rows)
     }
 
     /// Whether the job reads an archive through one reader per class.
@@ -346,6 +386,7 @@ impl FileJob {
             Work::Classify(job) => job.rows_read(),
             Work::Evaluate(job) => job.rows_read(),
             Work::Train(job) => job.rows_read(),
+            Work::Read(reading) => reading.intake.rows_read,
         }) as f64
     }
 
@@ -355,6 +396,18 @@ impl FileJob {
         match self.work {
             Work::Classify(job) => plain(&job.summary()),
             Work::Evaluate(job) => plain(&job.summary()),
+            Work::Read(reading) => {
+                #[derive(Serialize)]
+                struct Read {
+                    intake: crate::read::Intake,
+                    notes: Vec<String>,
+                }
+                let notes = reading.intake.notes();
+                plain(&Read {
+                    intake: reading.intake,
+                    notes,
+                })
+            }
             Work::Train(job) => {
                 let (classifier, trained) = job
                     .finish(data)
@@ -379,6 +432,15 @@ fn take(work: &mut Work, entry: crate::read::Entry, failed: &mut Option<JsError>
     match work {
         Work::Classify(job) => job.entry(entry),
         Work::Evaluate(job) => job.row(entry.row),
+        Work::Read(reading) => {
+            let Some(example) = reading.intake.take(entry.row) else {
+                return;
+            };
+            if let Some(label) = example.label {
+                reading.labels.push(label.digit());
+            }
+            reading.texts.push(example.text);
+        }
         Work::Train(job) => {
             if failed.is_none() {
                 if let Err(err) = job.row(entry.row) {

@@ -4,7 +4,9 @@
 //! IndexedDB; every decision about text and weights lives in the pipeline modules, so the
 //! page, its worker and the native trainer run the same code.
 
+mod history;
 mod jobs;
+mod labelling;
 mod session;
 pub mod store;
 

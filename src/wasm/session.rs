@@ -14,18 +14,21 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::store::{Learned, Saved, Store, StoreError, Taught};
+use super::labelling::Labelling;
+use super::store::{Learned, Queued, Saved, Store, StoreError, Taught};
 use crate::model::MAX_FILE_BYTES;
 use crate::teaching::{Lesson, Start, Teaching};
 use crate::{Explanation, Label, Prediction};
 
-struct State {
+pub(super) struct State {
     pretrained: Rc<Start>,
-    teaching: Teaching,
+    pub(super) teaching: Teaching,
     /// Examples learned that storage did not keep.
     unsaved: usize,
-    store: Option<Rc<Store>>,
-    notice: Option<String>,
+    pub(super) store: Option<Rc<Store>>,
+    pub(super) notice: Option<String>,
+    /// The labelling queue, once the page opened it.
+    pub(super) labelling: Option<Labelling>,
 }
 
 impl State {
@@ -75,7 +78,7 @@ impl State {
     }
 }
 
-fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
+pub(super) fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
     saved
         .log
         .iter()
@@ -90,7 +93,146 @@ fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
 /// The page's classifier and its storage, opened by [`open_session`].
 #[wasm_bindgen]
 pub struct Session {
-    state: Rc<RefCell<State>>,
+    pub(super) state: Rc<RefCell<State>>,
+}
+
+/// What a change to the log came to.
+pub(super) struct Changed {
+    /// Keys of the entries appended, in order.
+    pub added: Vec<u32>,
+    /// Milliseconds the model took to be rebuilt, if it was.
+    pub rebuilt_ms: Option<f64>,
+}
+
+/// Changes the log (deletes `delete`, appends `add`, which the model learns, and records
+/// `queued`), and the model with it, in one transaction; rebuilds the model first when the
+/// change is not an append to what it learned. Lessons that cannot be learned are refused
+/// before anything is written.
+pub(super) async fn change(
+    state: &Rc<RefCell<State>>,
+    delete: Vec<u32>,
+    add: Vec<Taught>,
+    queued: Option<(u32, Queued)>,
+) -> Result<Changed, JsError> {
+    let store = state.borrow().store.clone();
+    let saved = match &store {
+        Some(store) => match store.load().await {
+            Ok(saved) => Some(saved),
+            Err(err) => {
+                let mut candidate = state.borrow().teaching.clone();
+                if delete.is_empty() {
+                    learn(&mut candidate, &add)?;
+                }
+                return Err(not_kept(state, candidate, &delete, add.len(), err));
+            }
+        },
+        None => None,
+    };
+    // The model of the log as it will be, before the new entries (whose keys the store
+    // gives): this tab's own when it learned exactly that log, else rebuilt.
+    let log_keys: Vec<u32> = saved.as_ref().map_or_else(Vec::new, |saved| {
+        saved.log.iter().map(|(key, _)| *key).collect()
+    });
+    let (teaching, rebuilt_ms) = match &saved {
+        Some(saved)
+            if !(delete.is_empty() && state.borrow().teaching.applied() == log_keys.as_slice()) =>
+        {
+            let started = js_sys::Date::now();
+            let kept: Vec<Lesson> = lessons(saved)
+                .into_iter()
+                .filter(|lesson| !delete.contains(&lesson.key))
+                .collect();
+            let mut rebuilt = Teaching::new(state.borrow().teaching.start().clone());
+            rebuilt.catch_up(&kept);
+            (Some(rebuilt), Some(js_sys::Date::now() - started))
+        }
+        _ => (None, None),
+    };
+    let mut candidate = match teaching {
+        Some(rebuilt) => rebuilt,
+        None => state.borrow().teaching.clone(),
+    };
+    learn(&mut candidate, &add)?;
+    let Some(store) = store else {
+        let mut state = state.borrow_mut();
+        state.teaching = candidate;
+        state.unsaved += add.len();
+        return Ok(Changed {
+            added: Vec::new(),
+            rebuilt_ms,
+        });
+    };
+    let expected: Vec<u32> = saved.as_ref().map_or_else(Vec::new, |saved| {
+        saved.log.iter().map(|(key, _)| *key).collect()
+    });
+    let kept: Vec<u32> = expected
+        .iter()
+        .copied()
+        .filter(|key| !delete.contains(key))
+        .collect();
+    let learned = Learned {
+        bytes: candidate.classifier().to_lossless_bytes(),
+        start: candidate.start().id(),
+        keys: kept,
+    };
+    let queued = queued.as_ref().map(|(key, item)| (*key, item));
+    let written = store
+        .write(&delete, &add, &learned, &expected, queued)
+        .await;
+    match written {
+        Ok((added, true)) => {
+            for key in &added {
+                candidate.recorded(*key);
+            }
+            let mut state = state.borrow_mut();
+            state.teaching = candidate;
+            state.notice = None;
+            let State {
+                labelling,
+                teaching,
+                ..
+            } = &mut *state;
+            if let Some(labelling) = labelling {
+                labelling.rescore(teaching.classifier());
+            }
+            Ok(Changed { added, rebuilt_ms })
+        }
+        Ok((added, false)) => {
+            // Another tab changed the log in between: learn the log as it now is.
+            let result = catch_up_and_save(state, &store).await;
+            note_result(state, result);
+            Ok(Changed { added, rebuilt_ms })
+        }
+        Err(err) => Err(not_kept(state, candidate, &delete, add.len(), err)),
+    }
+}
+
+fn learn(teaching: &mut Teaching, add: &[Taught]) -> Result<(), JsError> {
+    for taught in add {
+        teaching
+            .teach(&taught.text, Label::from_positive(taught.positive))
+            .map_err(|err| JsError::new(&format!("This example was not learned: {err}.")))?;
+    }
+    Ok(())
+}
+
+/// A change the store could not take: new lessons work in this tab only (the next catch-up
+/// with the log starts over without them); a deletion is not made at all.
+fn not_kept(
+    state: &Rc<RefCell<State>>,
+    candidate: Teaching,
+    delete: &[u32],
+    added: usize,
+    err: StoreError,
+) -> JsError {
+    let mut state = state.borrow_mut();
+    if delete.is_empty() {
+        state.teaching = candidate;
+        state.teaching.misplaced();
+        state.unsaved += added;
+    }
+    state.notice = Some(err.to_string());
+    JsError::new(&err.to_string())
 }
 
 #[derive(Serialize)]
@@ -142,6 +284,7 @@ pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Sessi
         unsaved: 0,
         store,
         notice: None,
+        labelling: None,
     };
     let start = state.start_of(&saved, &mut notices);
     state.teaching = resume(start, &saved, &mut notices);
@@ -217,42 +360,17 @@ impl Session {
                 text,
                 positive,
                 time: js_sys::Date::now(),
+                source: "typed".into(),
             };
-            let label = Label::from_positive(positive);
-            let (store, learned) = {
-                let mut state = state.borrow_mut();
-                if let Err(err) = state.teaching.teach(&taught.text, label) {
-                    state.notice = Some(format!("This example was not learned: {err}."));
-                    return outcome(&state, false);
-                }
-                (state.store.clone(), state.learned())
-            };
-            let Some(store) = store else {
-                state.borrow_mut().unsaved += 1;
-                return outcome(&state.borrow(), false);
-            };
-            let expected = learned.keys.clone();
-            let recorded = store.record(&taught, &learned, &expected).await;
-            let saved = match recorded {
-                Ok((key, true)) => {
-                    let mut state = state.borrow_mut();
-                    state.teaching.recorded(key);
-                    state.notice = None;
-                    true
-                }
-                Ok((_, false)) => {
-                    state.borrow_mut().teaching.misplaced();
-                    let result = catch_up_and_save(&state, &store).await;
-                    note_result(&state, result);
-                    true
-                }
+            let saved = match change(&state, Vec::new(), vec![taught], None).await {
+                Ok(_) => state.borrow().store.is_some(),
                 Err(err) => {
                     let mut state = state.borrow_mut();
-                    // The example is in this tab's classifier only: the next catch-up with
-                    // the log starts over without it.
-                    state.teaching.misplaced();
-                    state.unsaved += 1;
-                    state.notice = Some(err.to_string());
+                    if state.notice.is_none() {
+                        state.notice = js_sys::Reflect::get(&JsValue::from(err), &"message".into())
+                            .ok()
+                            .and_then(|m| m.as_string());
+                    }
                     false
                 }
             };
@@ -272,12 +390,21 @@ impl Session {
                 .load()
                 .await
                 .map_err(|e| JsError::new(&e.to_string()))?;
+            let queue = store.load_queue().await.unwrap_or_default();
             let mut notices = Vec::new();
             let mut state = state.borrow_mut();
-            state.catch_up(&saved, &mut notices);
+            let changed = state.catch_up(&saved, &mut notices);
             state.unsaved = 0;
             if !notices.is_empty() {
                 state.notice = Some(notices.join(" "));
+            }
+            let State {
+                labelling,
+                teaching,
+                ..
+            } = &mut *state;
+            if let Some(labelling) = labelling {
+                labelling.follow(&queue, teaching.classifier(), changed);
             }
             Ok(JsValue::UNDEFINED)
         })
@@ -404,7 +531,10 @@ impl Session {
 }
 
 /// Rebuilds from the store's log and saves the result.
-async fn catch_up_and_save(state: &Rc<RefCell<State>>, store: &Store) -> Result<(), StoreError> {
+pub(super) async fn catch_up_and_save(
+    state: &Rc<RefCell<State>>,
+    store: &Store,
+) -> Result<(), StoreError> {
     let saved = store.load().await?;
     let learned = {
         let mut state = state.borrow_mut();
@@ -415,7 +545,7 @@ async fn catch_up_and_save(state: &Rc<RefCell<State>>, store: &Store) -> Result<
     store.save_learned(&learned).await
 }
 
-fn taught_count(state: &State) -> usize {
+pub(super) fn taught_count(state: &State) -> usize {
     state.teaching.applied().len() + state.unsaved
 }
 
@@ -427,6 +557,6 @@ fn outcome(state: &State, saved: bool) -> Result<JsValue, JsValue> {
     })?)
 }
 
-fn note_result(state: &Rc<RefCell<State>>, result: Result<(), StoreError>) {
+pub(super) fn note_result(state: &Rc<RefCell<State>>, result: Result<(), StoreError>) {
     state.borrow_mut().notice = result.err().map(|err| err.to_string());
 }

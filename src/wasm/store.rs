@@ -1,10 +1,12 @@
 //! What a visitor teaches, kept in the browser's IndexedDB.
 //!
-//! Two object stores: `log`, every taught example in order (the source of truth), and
-//! `model`, the learned model (`learned`) and, after an import, the model teaching started
-//! from (`start`). A taught example and the model that includes it are written in one
-//! transaction, so a crash leaves both or neither. Writes are issued together and only the
-//! transaction's completion is awaited, because a transaction may not outlive its requests.
+//! Three object stores: `log`, every taught example in order (the source of truth); `model`,
+//! the learned model (`learned`) and, after an import, the model teaching started from
+//! (`start`); and `queue`, the reviews waiting to be labelled. A change to the log and the
+//! model that includes it are written in one transaction, so a crash leaves both or neither.
+//! An entry of the log never changes once written (a flipped label is a new entry), so its key
+//! names one lesson for good. Writes are issued together and only the transaction's completion
+//! is awaited, because a transaction may not outlive its requests.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -21,9 +23,11 @@ use web_sys::{
     IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-const VERSION: u32 = 1;
+/// Version 2 added the queue.
+const VERSION: u32 = 2;
 const LOG: &str = "log";
 const MODEL: &str = "model";
+const QUEUE: &str = "queue";
 const LEARNED_KEY: &str = "learned";
 const START_KEY: &str = "start";
 
@@ -68,6 +72,22 @@ pub struct Taught {
     pub positive: bool,
     /// Milliseconds since the Unix epoch.
     pub time: f64,
+    /// Where it came from: typed, queue or imported (entries written before this was kept
+    /// were all typed).
+    #[serde(default = "typed")]
+    pub source: String,
+}
+
+fn typed() -> String {
+    "typed".into()
+}
+
+/// A review waiting in the queue, or what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Queued {
+    pub text: String,
+    /// `waiting`, `answered` or `skipped`.
+    pub state: String,
 }
 
 /// The learned model with what it was built from.
@@ -119,12 +139,19 @@ impl Store {
                 .and_then(|request| request.result().ok())
                 .and_then(|result| result.dyn_into::<IdbDatabase>().ok());
             if let Some(db) = db {
-                // Version 1 is the first: both stores are new. A failure here aborts the
-                // upgrade, which the open request then reports.
-                let _ = db.create_object_store(MODEL);
-                let parameters = IdbObjectStoreParameters::new();
-                parameters.set_auto_increment(true);
-                let _ = db.create_object_store_with_optional_parameters(LOG, &parameters);
+                // Each store is made if missing, whatever version the database had. A failure
+                // here aborts the upgrade, which the open request then reports.
+                let names = db.object_store_names();
+                if !names.contains(MODEL) {
+                    let _ = db.create_object_store(MODEL);
+                }
+                for store in [LOG, QUEUE] {
+                    if !names.contains(store) {
+                        let parameters = IdbObjectStoreParameters::new();
+                        parameters.set_auto_increment(true);
+                        let _ = db.create_object_store_with_optional_parameters(store, &parameters);
+                    }
+                }
             }
         });
         request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
@@ -143,7 +170,11 @@ impl Store {
     }
 
     fn transaction(&self, mode: IdbTransactionMode) -> Result<IdbTransaction, StoreError> {
-        let names = js_sys::Array::of2(&JsValue::from_str(MODEL), &JsValue::from_str(LOG));
+        let names = js_sys::Array::of3(
+            &JsValue::from_str(MODEL),
+            &JsValue::from_str(LOG),
+            &JsValue::from_str(QUEUE),
+        );
         self.db
             .transaction_with_str_sequence_and_mode(&names, mode)
             .map_err(StoreError::from_js)
@@ -195,58 +226,160 @@ impl Store {
         Ok(saved)
     }
 
-    /// Appends `entry` to the log and, if the log's keys were `expected` until then, saves the
-    /// model that includes it, in one transaction. Returns the entry's key and whether the
-    /// model was saved: when another tab recorded an entry first, the model learned on
-    /// `expected` alone is not the log's and is not saved.
-    pub async fn record(
+    /// Changes the log: deletes the entries `delete`, appends `add`, and, if the log's keys
+    /// were `expected` until then, saves `learned` (the model of the changed log, whose keys
+    /// are filled in here) and the queue's `queued` review, all in one transaction. Returns
+    /// the keys of the appended entries and whether the model was saved: when another tab
+    /// changed the log first, the model computed without its change is not the log's.
+    pub async fn write(
         &self,
-        entry: &Taught,
+        delete: &[u32],
+        add: &[Taught],
         learned: &Learned,
         expected: &[u32],
-    ) -> Result<(u32, bool), StoreError> {
+        queued: Option<(u32, &Queued)>,
+    ) -> Result<(Vec<u32>, bool), StoreError> {
         let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
         let log = transaction.object_store(LOG).map_err(StoreError::from_js)?;
         let model = transaction
             .object_store(MODEL)
             .map_err(StoreError::from_js)?;
-        let value = serde_wasm_bindgen::to_value(entry)
+        let queue = transaction
+            .object_store(QUEUE)
+            .map_err(StoreError::from_js)?;
+        let values = add
+            .iter()
+            .map(serde_wasm_bindgen::to_value)
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|err| StoreError::Failed(err.to_string()))?;
+        let queued = match queued {
+            Some((key, item)) => Some((
+                key,
+                serde_wasm_bindgen::to_value(item)
+                    .map_err(|err| StoreError::Failed(err.to_string()))?,
+            )),
+            None => None,
+        };
         let keys = log.get_all_keys().map_err(StoreError::from_js)?;
         // The checks and writes are issued from the success callbacks, inside the same
         // transaction, which readwrite transactions on these stores take one at a time.
         let model_value = learned_to_js(learned);
-        let expected = expected.to_vec();
-        let added_key = Rc::new(RefCell::new(None::<u32>));
+        let (expected, delete) = (expected.to_vec(), delete.to_vec());
+        let added_keys = Rc::new(RefCell::new(Vec::new()));
         let saved = Rc::new(RefCell::new(false));
-        let (added_key_out, saved_out) = (added_key.clone(), saved.clone());
+        let (added_out, saved_out) = (added_keys.clone(), saved.clone());
         let on_keys = Closure::once_into_js(move |event: Event| {
             let current = result_of(&event).map(|keys| keys_from_js(&keys));
             let in_step = current.as_deref() == Some(expected.as_slice());
-            let Ok(added) = log.add(&value) else {
-                return;
-            };
-            let on_added = Closure::once_into_js(move |event: Event| {
-                let key = result_of(&event).and_then(|key| key.as_f64());
-                *added_key.borrow_mut() = key.map(|key| key as u32);
-                let keys = Reflect::get(&model_value, &JsValue::from_str("keys"))
+            for key in &delete {
+                let _ = log.delete(&JsValue::from(*key));
+            }
+            if let Some((key, value)) = &queued {
+                let _ = queue.put_with_key(value, &JsValue::from(*key));
+            }
+            // Adds are carried out in order: when the last one succeeds, every key is known.
+            let requests: Vec<IdbRequest> = values.iter().filter_map(|v| log.add(v).ok()).collect();
+            let finish_model = move |requests: &[IdbRequest]| {
+                let new: Vec<u32> = requests
+                    .iter()
+                    .filter_map(|r| r.result().ok().and_then(|key| key.as_f64()))
+                    .map(|key| key as u32)
+                    .collect();
+                let kept = Reflect::get(&model_value, &JsValue::from_str("keys"))
                     .ok()
                     .and_then(|keys| keys.dyn_into::<js_sys::Array>().ok());
-                if let (true, Some(key), Some(keys)) = (in_step, key, keys) {
-                    keys.push(&JsValue::from(key));
-                    let put = model.put_with_key(&model_value, &JsValue::from_str(LEARNED_KEY));
-                    *saved.borrow_mut() = put.is_ok();
+                if let (true, Some(kept)) = (in_step, kept) {
+                    for key in &new {
+                        kept.push(&JsValue::from(*key));
+                    }
+                    *saved.borrow_mut() = model
+                        .put_with_key(&model_value, &JsValue::from_str(LEARNED_KEY))
+                        .is_ok();
                 }
-            });
-            added.set_onsuccess(Some(on_added.unchecked_ref()));
+                *added_keys.borrow_mut() = new;
+            };
+            match requests.last().cloned() {
+                Some(last) => {
+                    let on_added = Closure::once_into_js(move || finish_model(&requests));
+                    last.set_onsuccess(Some(on_added.unchecked_ref()));
+                }
+                None => finish_model(&[]),
+            }
         });
         keys.set_onsuccess(Some(on_keys.unchecked_ref()));
         finish(&transaction).await?;
-        let key = added_key_out
-            .borrow()
-            .ok_or_else(|| StoreError::Failed("the log gave the entry no key".into()))?;
+        let added = added_out.borrow().clone();
+        if added.len() != add.len() {
+            return Err(StoreError::Failed("the log gave an entry no key".into()));
+        }
         let saved = *saved_out.borrow();
-        Ok((key, saved))
+        Ok((added, saved))
+    }
+
+    /// Adds reviews to the queue; their keys.
+    pub async fn enqueue(&self, items: &[Queued]) -> Result<Vec<u32>, StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
+        let queue = transaction
+            .object_store(QUEUE)
+            .map_err(StoreError::from_js)?;
+        let mut requests = Vec::with_capacity(items.len());
+        for item in items {
+            let value = serde_wasm_bindgen::to_value(item)
+                .map_err(|err| StoreError::Failed(err.to_string()))?;
+            requests.push(queue.add(&value).map_err(StoreError::from_js)?);
+        }
+        finish(&transaction).await?;
+        Ok(requests
+            .iter()
+            .filter_map(|r| r.result().ok().and_then(|key| key.as_f64()))
+            .map(|key| key as u32)
+            .collect())
+    }
+
+    /// Records what became of a queued review.
+    pub async fn set_queued(&self, key: u32, item: &Queued) -> Result<(), StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
+        let queue = transaction
+            .object_store(QUEUE)
+            .map_err(StoreError::from_js)?;
+        let value = serde_wasm_bindgen::to_value(item)
+            .map_err(|err| StoreError::Failed(err.to_string()))?;
+        queue
+            .put_with_key(&value, &JsValue::from(key))
+            .map_err(StoreError::from_js)?;
+        finish(&transaction).await
+    }
+
+    /// The queue, in order, with each review's key.
+    pub async fn load_queue(&self) -> Result<Vec<(u32, Queued)>, StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readonly)?;
+        let queue = transaction
+            .object_store(QUEUE)
+            .map_err(StoreError::from_js)?;
+        let keys = queue.get_all_keys().map_err(StoreError::from_js)?;
+        let values = queue.get_all().map_err(StoreError::from_js)?;
+        finish(&transaction).await?;
+        let keys = js_sys::Array::from(&keys.result().unwrap_or(JsValue::UNDEFINED));
+        let values = js_sys::Array::from(&values.result().unwrap_or(JsValue::UNDEFINED));
+        Ok(keys
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(key, value)| {
+                let item = serde_wasm_bindgen::from_value::<Queued>(value).ok()?;
+                Some((key.as_f64()? as u32, item))
+            })
+            .collect())
+    }
+
+    /// Empties the queue.
+    pub async fn clear_queue(&self) -> Result<(), StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
+        transaction
+            .object_store(QUEUE)
+            .map_err(StoreError::from_js)?
+            .clear()
+            .map_err(StoreError::from_js)?;
+        finish(&transaction).await
     }
 
     /// Saves the learned model alone (after a rebuild).

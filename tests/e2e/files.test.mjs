@@ -174,7 +174,7 @@ test('Cancel and a damaged file leave storage exactly as it was', async () => {
   await pick(page, big);
   await page.getByRole('button', { name: 'Train a model' }).click();
   await page.getByRole('progressbar').waitFor();
-  await page.waitForFunction(() => document.getElementById('progress').value > 0.05);
+  await page.waitForFunction(() => document.querySelector('progress')?.value > 0.05);
   await page.getByRole('button', { name: 'Cancel' }).click();
   await page.locator('#job-result').filter({ hasText: 'Cancelled: nothing was changed.' }).waitFor();
   assert.equal(await page.getByRole('progressbar').isVisible(), false);

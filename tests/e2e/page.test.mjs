@@ -132,7 +132,7 @@ test('export, reset and import bring the learned model back', async () => {
 
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export' }).click(),
+    page.getByRole('button', { name: 'Export', exact: true }).click(),
   ]);
   const file = join(await mkdtemp(join(tmpdir(), 'movieclassifier-')), 'learned.postcard');
   await download.saveAs(file);
@@ -253,7 +253,7 @@ test('a failed write keeps the earlier saved example and model intact', async ()
   // Another tab upgrades the database: the page lets go of it, so its next write fails.
   const other = await context.newPage();
   await other.goto(`${site.url}sw.js`);
-  await upgradeDatabase(other, 2);
+  await upgradeDatabase(other, 3);
   await teach.click();
   await page.locator('#notice').filter({ hasText: 'will not be kept' }).waitFor();
   await waitForTaught(page, 2);

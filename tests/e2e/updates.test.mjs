@@ -239,7 +239,7 @@ function storedLog(page) {
 async function exported(page) {
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export' }).click(),
+    page.getByRole('button', { name: 'Export', exact: true }).click(),
   ]);
   return readFile(await download.path());
 }
