@@ -146,6 +146,12 @@ impl Teaching {
         self.applied.push(key);
     }
 
+    /// Whether the classifier holds a lesson out of its log place (see
+    /// [`Teaching::misplaced`]).
+    pub fn is_misplaced(&self) -> bool {
+        self.misplaced
+    }
+
     /// The lesson just taught was not recorded right after the lessons learned (other
     /// lessons came first, or it was not recorded at all): the next catch-up starts over.
     pub fn misplaced(&mut self) {

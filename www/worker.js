@@ -74,7 +74,17 @@ const handlers = {
   [ENGINE.openQueue]: () => session.openQueue(),
   [ENGINE.queueAdd]: ({ texts }) => changing(session.queueAdd(texts)),
   [ENGINE.queueOffer]: () => session.queueOffer(),
-  [ENGINE.queueAnswer]: ({ index, positive }) => changing(session.queueAnswer(index, positive)),
+  // The next review goes to the page as soon as the answer is learned; the requests after
+  // this one wait until the answer is stored.
+  async [ENGINE.queueAnswer]({ index, positive }, reply) {
+    reply(await session.queueAnswer(index, positive));
+    try {
+      await session.queueSave();
+    } finally {
+      tabs.postMessage(TABS.changed);
+      if (session.notice()) self.postMessage({ type: ENGINE.changed, result: status() });
+    }
+  },
   [ENGINE.queueSkip]: ({ index }) => changing(session.queueSkip(index)),
   [ENGINE.queueUndo]: () => changing(session.queueUndo()),
   [ENGINE.queueClear]: () => changing(session.queueClear()),
@@ -83,9 +93,19 @@ const handlers = {
 };
 
 self.onmessage = ({ data: { id, type, ...payload } }) => {
-  enqueue(() => handlers[type](payload)).then(
-    (result) => self.postMessage({ id, result }),
-    (error) => self.postMessage({ id, error: String(error?.message ?? error) }),
+  let replied = false;
+  const reply = (result) => {
+    if (replied) return;
+    replied = true;
+    self.postMessage({ id, result });
+  };
+  enqueue(() => handlers[type](payload, reply)).then(
+    reply,
+    (error) => {
+      if (replied) return;
+      replied = true;
+      self.postMessage({ id, error: String(error?.message ?? error) });
+    },
   );
 };
 

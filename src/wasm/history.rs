@@ -6,7 +6,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::session::{change, taught_count, Changed, Session};
+use super::change::{change, Changed};
+use super::session::{taught_count, Session};
 use super::store::Taught;
 use crate::read::write_record;
 

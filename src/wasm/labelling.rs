@@ -10,7 +10,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::session::{change, taught_count, Session, State};
+use super::change::{change, commit, prepare, Prepared};
+use super::session::{taught_count, Session, State};
 use super::store::{Queued, Taught};
 use crate::classifier::Classifier;
 use crate::queue::{Queue, State as Status};
@@ -45,6 +46,15 @@ pub(super) struct Labelling {
     /// The store's key of each review, by its place in the queue.
     keys: Vec<u32>,
     undo: Vec<Done>,
+    /// An answer learned and not yet stored: see [`Session::queue_save`].
+    unsaved: Option<Answer>,
+}
+
+/// An answer learned, to store.
+struct Answer {
+    index: usize,
+    prepared: Prepared,
+    queued: Option<(u32, Queued)>,
 }
 
 impl Labelling {
@@ -53,6 +63,7 @@ impl Labelling {
             queue: Queue::default(),
             keys: Vec::new(),
             undo: Vec::new(),
+            unsaved: None,
         };
         labelling.add(stored, classifier);
         labelling
@@ -124,7 +135,11 @@ struct Review {
 }
 
 fn offer(state: &State) -> Result<JsValue, JsValue> {
-    let taught = taught_count(state);
+    offer_by(state, state.teaching.classifier(), taught_count(state))
+}
+
+/// The offer as `classifier`, which has learned `taught` lessons, sees the queue.
+fn offer_by(state: &State, classifier: &Classifier, taught: usize) -> Result<JsValue, JsValue> {
     let notice = state.notice.clone();
     let Some(labelling) = &state.labelling else {
         let empty = Offer {
@@ -141,7 +156,7 @@ fn offer(state: &State) -> Result<JsValue, JsValue> {
     let queue = &labelling.queue;
     let next = queue.next().and_then(|index| {
         let text = queue.text(index)?.to_owned();
-        let explanation = state.teaching.classifier().explain(&text);
+        let explanation = classifier.explain(&text);
         let prediction = Prediction::from_decision(explanation.decision);
         Some(Review {
             index,
@@ -256,7 +271,9 @@ impl Session {
         offer(&self.state.borrow()).map_err(|_| JsError::new("The queue could not be read."))
     }
 
-    /// Labels review `index`: the model learns it and the queue moves on.
+    /// Labels review `index`: the model learns it and the queue moves on; resolves to the
+    /// offer. Call [`Session::queue_save`] next, before anything else: the answer is stored
+    /// apart so that the next review can be shown first.
     #[wasm_bindgen(js_name = queueAnswer)]
     pub fn queue_answer(&self, index: usize, positive: bool) -> js_sys::Promise {
         let state = self.state.clone();
@@ -278,7 +295,50 @@ impl Session {
                 time: js_sys::Date::now(),
                 source: "queue".into(),
             };
-            let changed = change(&state, Vec::new(), vec![taught], queued).await?;
+            let prepared = prepare(&state, Vec::new(), vec![taught]).await?;
+            let mut guard = state.borrow_mut();
+            let State {
+                labelling,
+                teaching,
+                ..
+            } = &mut *guard;
+            if let Some(labelling) = labelling.as_mut() {
+                labelling.queue.mark(index, Status::Answered);
+                labelling.rescore(prepared.classifier(teaching));
+            }
+            let taught = taught_count(&guard) + 1;
+            let next = offer_by(&guard, prepared.classifier(&guard.teaching), taught)?;
+            if let Some(labelling) = guard.labelling.as_mut() {
+                labelling.unsaved = Some(Answer {
+                    index,
+                    prepared,
+                    queued,
+                });
+            }
+            Ok(next)
+        })
+    }
+
+    /// Stores the answer [`Session::queue_answer`] learned: its lesson, the model and the
+    /// review's state, in one transaction.
+    #[wasm_bindgen(js_name = queueSave)]
+    pub fn queue_save(&self) -> js_sys::Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let answer = state
+                .borrow_mut()
+                .labelling
+                .as_mut()
+                .and_then(|labelling| labelling.unsaved.take());
+            let Some(Answer {
+                index,
+                prepared,
+                queued,
+            }) = answer
+            else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let changed = commit(&state, prepared, queued).await?;
             if let (Some(lesson), Some(labelling)) =
                 (changed.added.first(), state.borrow_mut().labelling.as_mut())
             {
@@ -287,8 +347,7 @@ impl Session {
                     lesson: *lesson,
                 });
             }
-            settle(&state, index, Status::Answered);
-            offer(&state.borrow())
+            Ok(JsValue::UNDEFINED)
         })
     }
 

@@ -4,6 +4,7 @@
 //! IndexedDB; every decision about text and weights lives in the pipeline modules, so the
 //! page, its worker and the native trainer run the same code.
 
+mod change;
 mod history;
 mod jobs;
 mod labelling;

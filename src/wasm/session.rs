@@ -14,8 +14,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::change::change;
 use super::labelling::Labelling;
-use super::store::{Learned, Queued, Saved, Store, StoreError, Taught};
+use super::store::{Learned, Saved, Store, StoreError, Taught};
 use crate::model::MAX_FILE_BYTES;
 use crate::teaching::{Lesson, Start, Teaching};
 use crate::{Explanation, Label, Prediction};
@@ -24,7 +25,7 @@ pub(super) struct State {
     pretrained: Rc<Start>,
     pub(super) teaching: Teaching,
     /// Examples learned that storage did not keep.
-    unsaved: usize,
+    pub(super) unsaved: usize,
     pub(super) store: Option<Rc<Store>>,
     pub(super) notice: Option<String>,
     /// The labelling queue, once the page opened it.
@@ -94,145 +95,6 @@ pub(super) fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
 #[wasm_bindgen]
 pub struct Session {
     pub(super) state: Rc<RefCell<State>>,
-}
-
-/// What a change to the log came to.
-pub(super) struct Changed {
-    /// Keys of the entries appended, in order.
-    pub added: Vec<u32>,
-    /// Milliseconds the model took to be rebuilt, if it was.
-    pub rebuilt_ms: Option<f64>,
-}
-
-/// Changes the log (deletes `delete`, appends `add`, which the model learns, and records
-/// `queued`), and the model with it, in one transaction; rebuilds the model first when the
-/// change is not an append to what it learned. Lessons that cannot be learned are refused
-/// before anything is written.
-pub(super) async fn change(
-    state: &Rc<RefCell<State>>,
-    delete: Vec<u32>,
-    add: Vec<Taught>,
-    queued: Option<(u32, Queued)>,
-) -> Result<Changed, JsError> {
-    let store = state.borrow().store.clone();
-    let saved = match &store {
-        Some(store) => match store.load().await {
-            Ok(saved) => Some(saved),
-            Err(err) => {
-                let mut candidate = state.borrow().teaching.clone();
-                if delete.is_empty() {
-                    learn(&mut candidate, &add)?;
-                }
-                return Err(not_kept(state, candidate, &delete, add.len(), err));
-            }
-        },
-        None => None,
-    };
-    // The model of the log as it will be, before the new entries (whose keys the store
-    // gives): this tab's own when it learned exactly that log, else rebuilt.
-    let log_keys: Vec<u32> = saved.as_ref().map_or_else(Vec::new, |saved| {
-        saved.log.iter().map(|(key, _)| *key).collect()
-    });
-    let (teaching, rebuilt_ms) = match &saved {
-        Some(saved)
-            if !(delete.is_empty() && state.borrow().teaching.applied() == log_keys.as_slice()) =>
-        {
-            let started = js_sys::Date::now();
-            let kept: Vec<Lesson> = lessons(saved)
-                .into_iter()
-                .filter(|lesson| !delete.contains(&lesson.key))
-                .collect();
-            let mut rebuilt = Teaching::new(state.borrow().teaching.start().clone());
-            rebuilt.catch_up(&kept);
-            (Some(rebuilt), Some(js_sys::Date::now() - started))
-        }
-        _ => (None, None),
-    };
-    let mut candidate = match teaching {
-        Some(rebuilt) => rebuilt,
-        None => state.borrow().teaching.clone(),
-    };
-    learn(&mut candidate, &add)?;
-    let Some(store) = store else {
-        let mut state = state.borrow_mut();
-        state.teaching = candidate;
-        state.unsaved += add.len();
-        return Ok(Changed {
-            added: Vec::new(),
-            rebuilt_ms,
-        });
-    };
-    let expected: Vec<u32> = saved.as_ref().map_or_else(Vec::new, |saved| {
-        saved.log.iter().map(|(key, _)| *key).collect()
-    });
-    let kept: Vec<u32> = expected
-        .iter()
-        .copied()
-        .filter(|key| !delete.contains(key))
-        .collect();
-    let learned = Learned {
-        bytes: candidate.classifier().to_lossless_bytes(),
-        start: candidate.start().id(),
-        keys: kept,
-    };
-    let queued = queued.as_ref().map(|(key, item)| (*key, item));
-    let written = store
-        .write(&delete, &add, &learned, &expected, queued)
-        .await;
-    match written {
-        Ok((added, true)) => {
-            for key in &added {
-                candidate.recorded(*key);
-            }
-            let mut state = state.borrow_mut();
-            state.teaching = candidate;
-            state.notice = None;
-            let State {
-                labelling,
-                teaching,
-                ..
-            } = &mut *state;
-            if let Some(labelling) = labelling {
-                labelling.rescore(teaching.classifier());
-            }
-            Ok(Changed { added, rebuilt_ms })
-        }
-        Ok((added, false)) => {
-            // Another tab changed the log in between: learn the log as it now is.
-            let result = catch_up_and_save(state, &store).await;
-            note_result(state, result);
-            Ok(Changed { added, rebuilt_ms })
-        }
-        Err(err) => Err(not_kept(state, candidate, &delete, add.len(), err)),
-    }
-}
-
-fn learn(teaching: &mut Teaching, add: &[Taught]) -> Result<(), JsError> {
-    for taught in add {
-        teaching
-            .teach(&taught.text, Label::from_positive(taught.positive))
-            .map_err(|err| JsError::new(&format!("This example was not learned: {err}.")))?;
-    }
-    Ok(())
-}
-
-/// A change the store could not take: new lessons work in this tab only (the next catch-up
-/// with the log starts over without them); a deletion is not made at all.
-fn not_kept(
-    state: &Rc<RefCell<State>>,
-    candidate: Teaching,
-    delete: &[u32],
-    added: usize,
-    err: StoreError,
-) -> JsError {
-    let mut state = state.borrow_mut();
-    if delete.is_empty() {
-        state.teaching = candidate;
-        state.teaching.misplaced();
-        state.unsaved += added;
-    }
-    state.notice = Some(err.to_string());
-    JsError::new(&err.to_string())
 }
 
 #[derive(Serialize)]

@@ -1,9 +1,9 @@
 // Speed and size of the built page, measured in headless Chromium (a report, not a test):
 //   trunk build --release --offline && cargo build --release -p trainer && (cd tests/e2e && npm run bench)
-// `npm run bench -- files` runs only the file jobs on the real corpus.
+// `npm run bench -- files` runs only the file jobs on the real corpus, `-- queue` only the Queue.
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -243,6 +243,53 @@ async function files(browser, url) {
   }
 }
 
+/** The Queue with 50,000 reviews: the time from an answer to the next review on screen. */
+async function queue(browser, url) {
+  const dir = await mkdtemp(join(tmpdir(), 'movieclassifier-bench-'));
+  try {
+    const csv = join(dir, 'corpus.csv');
+    await pipeline(createReadStream(CORPUS), createGunzip(), createWriteStream(csv));
+    const [header, ...rows] = (await readFile(csv, 'utf8')).split('\n');
+    const fifty = join(dir, 'fifty.csv');
+    const body = rows.filter((row) => row.length > 0);
+    await writeFile(fifty, [header, ...body, ...body.slice(0, 50000 - body.length)].join('\n'));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    await ready(page);
+    const loading = Date.now();
+    await page.getByLabel('Reviews to label').setInputFiles(fifty);
+    await page.locator('#queue-progress').filter({ hasText: 'of 50,000 queued' }).waitFor({ timeout: 600000 });
+    console.log(`queue: 50,000 reviews read and queued in ${((Date.now() - loading) / 1000).toFixed(1)} s`);
+    // From a click to the next review drawn; a labeller's pace leaves the answer before
+    // time to be stored, back to back it does not.
+    for (const [pace, pause] of [['one answer every 300 ms', 300], ['back to back', 0]]) {
+      const times = await page.evaluate(async (pause) => {
+        const progress = document.getElementById('queue-progress');
+        const out = [];
+        for (let n = 0; n < 41; n += 1) {
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          const shown = new Promise((resolve) => {
+            const watch = new MutationObserver(() => {
+              watch.disconnect();
+              resolve(performance.now());
+            });
+            watch.observe(progress, { childList: true, characterData: true, subtree: true });
+          });
+          const start = performance.now();
+          document.getElementById(n % 2 ? 'queue-negative' : 'queue-positive').click();
+          out.push((await shown) - start);
+        }
+        return out;
+      }, pause);
+      console.log(`queue, 50,000 queued, ${pace}: an answer to the next review on screen median ${median(times).toFixed(1)} ms, at most ${Math.max(...times).toFixed(1)} ms (${times.length} answers)`);
+    }
+    await context.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const only = process.argv[2];
 const site = await serve(DIST, '/');
 const browser = await launch();
@@ -254,6 +301,7 @@ try {
     await longReview(browser, site.url);
   }
   if (!only || only === 'files') await files(browser, site.url);
+  if (!only || only === 'queue') await queue(browser, site.url);
 } finally {
   await browser.close();
   await site.close();
