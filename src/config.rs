@@ -27,7 +27,7 @@ pub struct TokenizerConfig {
 }
 
 /// The words a tokenizer drops.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StopWords {
     /// Keep every word.
     None,
@@ -36,7 +36,15 @@ pub enum StopWords {
     /// NLTK's list without its negations ("no", "nor", "not" and the stems of its "n't"
     /// forms, such as "didn"): they carry sentiment, above all in bigrams like "not good".
     NltkKeepingNegations,
+    /// A list of its own, as a notebook's `stopwords.pkl` can carry (another NLTK version's,
+    /// or one its owner edited); a token is dropped when it equals one of them.
+    Custom(Vec<String>),
 }
+
+/// The most words a list of stop words of its own may hold, and the longest word: far more
+/// than any language's list.
+pub const MAX_STOP_WORDS: usize = 10_000;
+pub const MAX_STOP_WORD_BYTES: usize = 256;
 
 /// How a model file stores its weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +64,19 @@ pub struct LearnerConfig {
     /// Seed of the per-call shuffle (`random_state`), as numpy's `RandomState` takes it.
     pub random_state: u32,
     pub step: StepSize,
+    /// How the gradient of the loss is computed.
+    pub loss: LogLoss,
+}
+
+/// Which of scikit-learn's two codings of the logistic loss's gradient a model goes on
+/// learning with: they agree to within rounding, and a model imported from an older
+/// scikit-learn continues as that version would, to the bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogLoss {
+    /// `loss='log_loss'` (scikit-learn 1.1 on): `CyHalfBinomialLoss`, targets 0 and 1.
+    HalfBinomial,
+    /// `loss='log'` (scikit-learn before 1.3): `_sgd_fast.Log`, targets -1 and 1.
+    Log,
 }
 
 /// How big each learning step is.
@@ -85,6 +106,7 @@ impl Config {
                 alpha: 0.0001,
                 random_state: 1,
                 step: StepSize::Optimal,
+                loss: LogLoss::HalfBinomial,
             },
             precision: WeightPrecision::F64,
         }
@@ -123,6 +145,8 @@ pub enum ConfigError {
     FeatureCount(u32),
     #[error("ngram_range is ({0}, {1}); it needs 1 <= min <= max <= {MAX_NGRAM}")]
     NgramRange(u8, u8),
+    #[error("the stop-word list has {count} words, the longest of {longest} bytes; at most {MAX_STOP_WORDS} words of {MAX_STOP_WORD_BYTES} bytes are allowed")]
+    StopWordList { count: usize, longest: usize },
     #[error("{field} is {value:e}; it must be between {min:e} and {max:e}")]
     OutOfRange {
         field: &'static str,
@@ -160,6 +184,15 @@ impl Config {
         let (min_n, max_n) = self.tokenizer.ngram_range;
         if min_n == 0 || min_n > max_n || max_n > MAX_NGRAM {
             return Err(ConfigError::NgramRange(min_n, max_n));
+        }
+        if let StopWords::Custom(words) = &self.tokenizer.stop_words {
+            let longest = words.iter().map(String::len).max().unwrap_or(0);
+            if words.len() > MAX_STOP_WORDS || longest > MAX_STOP_WORD_BYTES {
+                return Err(ConfigError::StopWordList {
+                    count: words.len(),
+                    longest,
+                });
+            }
         }
         check_range("alpha", self.learner.alpha, ALPHA_RANGE)?;
         if let StepSize::AdaGrad { eta0 } = self.learner.step {

@@ -23,7 +23,7 @@ mod slots;
 use rand_mt::Mt;
 use thiserror::Error;
 
-use crate::config::{LearnerConfig, StepSize, MAX_SQUARED_SUM, MAX_T, MAX_WEIGHT};
+use crate::config::{LearnerConfig, LogLoss, StepSize, MAX_SQUARED_SUM, MAX_T, MAX_WEIGHT};
 use crate::label::Label;
 use crate::vectorize::SparseRow;
 
@@ -221,7 +221,7 @@ impl SgdClassifier {
         }
         let alpha = self.config.alpha;
         let typw = (1.0 / alpha.sqrt()).sqrt();
-        let initial_eta0 = typw / f64::max(1.0, log_loss_gradient(1.0, -typw));
+        let initial_eta0 = typw / f64::max(1.0, log_loss_gradient(self.config.loss, 1.0, -typw));
         let optimal_init = 1.0 / (initial_eta0 * alpha);
 
         self.support.cover(&self.weights);
@@ -237,7 +237,8 @@ impl SgdClassifier {
             let target = target(labels[index]);
             let p = weights.dot(row) + intercept;
             let eta = 1.0 / (alpha * (optimal_init + t - 1.0));
-            let gradient = log_loss_gradient(target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
+            let gradient =
+                log_loss_gradient(self.config.loss, target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
             let update = -eta * gradient;
             weights.scale(f64::max(0.0, 1.0 - eta * alpha));
             if update != 0.0 {
@@ -304,7 +305,8 @@ impl SgdClassifier {
             let row = &rows[index];
             let target = target(labels[index]);
             let p = self.decision_function(row);
-            let gradient = log_loss_gradient(target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
+            let gradient =
+                log_loss_gradient(self.config.loss, target, p).clamp(-MAX_DLOSS, MAX_DLOSS);
             for (slot, value) in row.iter() {
                 let slot = slot as usize;
                 let g = gradient * value + alpha * self.weights[slot];
@@ -473,13 +475,30 @@ pub fn expit(x: f64) -> f64 {
 }
 
 /// The derivative of the log loss with respect to the raw prediction, for a 0/1 target:
-/// `expit(raw) - target`, computed as scikit-learn's `cgradient_half_binomial` does.
-fn log_loss_gradient(target: f64, raw: f64) -> f64 {
-    if raw > -37.0 {
-        let exp = exp(-raw);
-        ((1.0 - target) - target * exp) / (1.0 + exp)
-    } else {
-        exp(raw) - target
+/// `expit(raw) - target`, computed as scikit-learn computes it for `loss`.
+fn log_loss_gradient(loss: LogLoss, target: f64, raw: f64) -> f64 {
+    match loss {
+        // `cgradient_half_binomial`.
+        LogLoss::HalfBinomial => {
+            if raw > -37.0 {
+                let exp = exp(-raw);
+                ((1.0 - target) - target * exp) / (1.0 + exp)
+            } else {
+                exp(raw) - target
+            }
+        }
+        // `Log.dloss`, with the target as -1 or 1.
+        LogLoss::Log => {
+            let y = 2.0 * target - 1.0;
+            let z = raw * y;
+            if z > 18.0 {
+                exp(-z) * -y
+            } else if z < -18.0 {
+                -y
+            } else {
+                -y / (exp(z) + 1.0)
+            }
+        }
     }
 }
 
@@ -639,6 +658,7 @@ mod tests {
             alpha: 0.0001,
             random_state: 1,
             step: StepSize::Optimal,
+            loss: LogLoss::HalfBinomial,
         }
     }
 
@@ -677,6 +697,7 @@ mod tests {
             alpha: 1e-6,
             random_state: 1,
             step: StepSize::AdaGrad { eta0: 0.5 },
+            loss: LogLoss::HalfBinomial,
         };
         let good = one_hot(1);
         let bad = one_hot(2);

@@ -21,8 +21,10 @@ mod config;
 mod label;
 pub mod learn;
 pub mod model;
+pub mod pickle;
 pub mod queue;
 pub mod read;
+pub mod sklearn;
 pub mod teaching;
 pub mod tokenize;
 pub mod train;
@@ -32,7 +34,7 @@ pub mod wasm;
 
 pub use classifier::{Classifier, Explanation, Featurizer, Prediction, Scratch, TermContribution};
 pub use config::{
-    Config, ConfigError, LearnerConfig, StepSize, StopWords, TokenizerConfig, WeightPrecision,
-    MAX_T, MAX_WEIGHT,
+    Config, ConfigError, LearnerConfig, LogLoss, StepSize, StopWords, TokenizerConfig,
+    WeightPrecision, MAX_T, MAX_WEIGHT,
 };
 pub use label::Label;

@@ -25,6 +25,18 @@ pub fn stop_words() -> impl Iterator<Item = &'static str> {
     STOP_WORDS.lines()
 }
 
+/// The words a tokenizer with `stop_words` drops.
+pub fn dropped_words(stop_words: &StopWords) -> Vec<&str> {
+    match stop_words {
+        StopWords::None => Vec::new(),
+        StopWords::Nltk => self::stop_words().collect(),
+        StopWords::NltkKeepingNegations => self::stop_words()
+            .filter(|word| !is_negation(word))
+            .collect(),
+        StopWords::Custom(words) => words.iter().map(String::as_str).collect(),
+    }
+}
+
 /// Whether an NLTK stop word is a negation: "no", "nor", "not", or a stem that the list also
 /// holds in its "n't" form ("didn" beside "didn't"), which is how "didn't" reaches the tokens.
 pub fn is_negation(word: &str) -> bool {
@@ -45,16 +57,9 @@ pub struct Tokenizer {
 
 impl Tokenizer {
     pub fn new(config: &TokenizerConfig) -> Self {
-        let dropped: Vec<&str> = match config.stop_words {
-            StopWords::None => Vec::new(),
-            StopWords::Nltk => stop_words().collect(),
-            StopWords::NltkKeepingNegations => {
-                stop_words().filter(|word| !is_negation(word)).collect()
-            }
-        };
         Tokenizer {
             ngram_range: config.ngram_range,
-            stop_words: WordSet::new(&dropped),
+            stop_words: WordSet::new(&dropped_words(&config.stop_words)),
         }
     }
 
@@ -138,12 +143,14 @@ struct WordSet {
     bits: u32,
     /// Words of 9 to 16 bytes, packed into a `u128`.
     long: Vec<u128>,
+    /// Longer words, which only a list of its own holds; sorted.
+    longer: Vec<Box<[u8]>>,
     len: usize,
 }
 
 impl WordSet {
     const SHORT_LEN: usize = 8;
-    /// Longer words are never looked for; every stop word is far shorter.
+    /// Longest word packed; NLTK's stop words are far shorter.
     const MAX_LEN: usize = 16;
     /// Multipliers tried at one table size before doubling it.
     const TRIES: u64 = 1000;
@@ -151,18 +158,23 @@ impl WordSet {
     fn new(words: &[&str]) -> Self {
         let mut short: Vec<u64> = Vec::new();
         let mut long: Vec<u128> = Vec::new();
+        let mut longer: Vec<Box<[u8]>> = Vec::new();
         for word in words {
             let bytes = word.as_bytes();
             if let Some(packed) = Self::pack_short(bytes, 0..bytes.len()) {
                 short.push(packed);
             } else if let Some(packed) = Self::pack_long(bytes, 0..bytes.len()) {
                 long.push(packed);
+            } else if !bytes.is_empty() {
+                longer.push(bytes.into());
             }
         }
         short.sort_unstable();
         short.dedup();
         long.sort_unstable();
         long.dedup();
+        longer.sort_unstable();
+        longer.dedup();
         // A table about 16 times the number of words usually takes a few tries.
         let mut bits = (short.len() * 16)
             .next_power_of_two()
@@ -177,8 +189,9 @@ impl WordSet {
                         short: table,
                         multiplier,
                         bits,
-                        len: short.len() + long.len(),
+                        len: short.len() + long.len() + longer.len(),
                         long,
+                        longer,
                     };
                 }
             }
@@ -243,7 +256,11 @@ impl WordSet {
         if let Some(packed) = Self::pack_short(text, at.clone()) {
             return self.short[Self::slot(packed, self.multiplier, self.bits)] == packed;
         }
-        Self::pack_long(text, at).is_some_and(|packed| self.long.contains(&packed))
+        if let Some(packed) = Self::pack_long(text, at.clone()) {
+            return self.long.contains(&packed);
+        }
+        let word = &text[at];
+        !self.longer.is_empty() && self.longer.binary_search_by(|w| (**w).cmp(word)).is_ok()
     }
 }
 
@@ -670,6 +687,22 @@ mod tests {
         assert_eq!(python_lower("ΣΑΣ"), "σας");
         assert_eq!(python_lower("İ"), "i\u{307}");
         assert!(is_word('²') && is_word('½') && !is_word('\u{301}'));
+    }
+
+    #[test]
+    fn a_list_of_its_own_drops_its_words_whatever_their_length() {
+        let config = TokenizerConfig {
+            stop_words: StopWords::Custom(vec![
+                "film".into(),
+                "extraordinarily".into(),
+                "supercalifragilistic".into(),
+            ]),
+            ngram_range: (1, 1),
+        };
+        let tokens =
+            Tokenizer::new(&config).tokenize("The film was extraordinarily supercalifragilistic!");
+        let words: Vec<&str> = tokens.iter().collect();
+        assert_eq!(words, ["the", "was"]);
     }
 
     #[test]

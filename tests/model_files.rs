@@ -35,7 +35,7 @@ fn version_2_files_still_load() {
     assert_eq!(again, taught);
 }
 
-/// The hostile files of issue 9 (committed as they were made): an 80-byte file declaring the
+/// The hostile files of issue 9 (remade for each new format version): a 90-byte file declaring the
 /// largest feature space, AdaGrad and 8-word n-grams; an AdaGrad step of 1e308 with a resume
 /// sum of 5e-324.
 #[test]

@@ -4,7 +4,7 @@
 use movieclassifier::learn::LearnError;
 use movieclassifier::model::{Model, Provenance, SparseWeights, StoredSums};
 use movieclassifier::{
-    Classifier, Config, Label, LearnerConfig, StepSize, StopWords, TokenizerConfig,
+    Classifier, Config, Label, LearnerConfig, LogLoss, StepSize, StopWords, TokenizerConfig,
     WeightPrecision, MAX_T, MAX_WEIGHT,
 };
 use proptest::prelude::*;
@@ -66,6 +66,7 @@ fn config() -> impl Strategy<Value = Config> {
                         alpha,
                         random_state,
                         step,
+                        loss: LogLoss::HalfBinomial,
                     },
                     precision,
                 }

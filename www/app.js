@@ -9,7 +9,7 @@ import { register } from './versions.js';
 const $ = (id) => document.getElementById(id);
 const review = $('review');
 const verdict = $('verdict');
-const controls = ['teach-positive', 'teach-negative', 'export', 'import', 'reset'].map($);
+const controls = ['teach-positive', 'teach-negative', 'export', 'export-pickle', 'import', 'reset'].map($);
 // What the visitor was typing, kept across the reload that applies an update.
 const DRAFT = 'movieclassifier-draft';
 
@@ -26,8 +26,9 @@ function call(type, payload = {}, transfer = []) {
   });
 }
 
-function showStatus({ taught, notice }) {
+function showStatus({ taught, notice, pickle }) {
   $('taught').textContent = `Examples learned: ${taught}`;
+  if (pickle !== undefined) $('export-pickle').hidden = !pickle;
   $('notice').hidden = !notice;
   $('notice').textContent = notice ?? '';
 }
@@ -99,27 +100,48 @@ $('reset').addEventListener('click', async () => {
   await modelReplaced();
 });
 
-$('export').addEventListener('click', async () => {
-  const bytes = await call(ENGINE.exportModel);
+function download(bytes, name) {
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  link.download = 'movieclassifier-learned.postcard';
+  link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+$('export').addEventListener('click', async () => {
+  download(await call(ENGINE.exportModel), 'movieclassifier-learned.postcard');
 });
 
+$('export-pickle').addEventListener('click', async () => {
+  try {
+    download(await call(ENGINE.exportPickle), 'classifier.pkl');
+  } catch (error) {
+    showProblem(error.message);
+  }
+});
+
+// A model file, or the notebook's classifier.pkl with its stopwords.pkl if picked too.
 $('import').addEventListener('change', async (event) => {
-  const [file] = event.target.files;
+  const files = [...event.target.files];
   event.target.value = '';
-  if (!file) return;
+  if (files.length === 0) return;
+  const pickles = files.some((file) => file.name.toLowerCase().endsWith('.pkl'));
+  if (files.length > (pickles ? 2 : 1)) {
+    showProblem('Pick one model file, or the notebook\'s classifier.pkl with its stopwords.pkl.');
+    return;
+  }
   // Refused before it is read: a file this large cannot be a model.
-  if (file.size > maxModelBytes) {
-    showProblem(`This file cannot be imported: it is ${file.size.toLocaleString()} bytes, larger than any model file (${maxModelBytes.toLocaleString()} bytes at most).`);
+  const tooLarge = files.find((file) => file.size > maxModelBytes);
+  if (tooLarge) {
+    showProblem(`This file cannot be imported: it is ${tooLarge.size.toLocaleString()} bytes, larger than any model file (${maxModelBytes.toLocaleString()} bytes at most).`);
     return;
   }
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    showStatus(await call(ENGINE.importModel, { bytes }, [bytes.buffer]));
+    const [first, second] = await Promise.all(files.map(async (file) => new Uint8Array(await file.arrayBuffer())));
+    const outcome = pickles
+      ? await call(ENGINE.importPickles, { first, second }, files.map((_, n) => [first, second][n].buffer))
+      : await call(ENGINE.importModel, { bytes: first }, [first.buffer]);
+    showStatus(outcome);
     await modelReplaced();
   } catch (error) {
     showProblem(error.message);

@@ -7,6 +7,8 @@ export const ENGINE = Object.freeze({
   reset: 'reset',
   exportModel: 'exportModel',
   importModel: 'importModel',
+  importPickles: 'importPickles',
+  exportPickle: 'exportPickle',
   useModel: 'useModel',
   fileKind: 'fileKind',
   inspectFile: 'inspectFile',

@@ -16,7 +16,12 @@ function enqueue(task) {
 }
 
 function status() {
-  return { taught: session.taught(), notice: session.notice() ?? null, persistent: session.persistent() };
+  return {
+    taught: session.taught(),
+    notice: session.notice() ?? null,
+    persistent: session.persistent(),
+    pickle: session.canExportPickle(),
+  };
 }
 
 // Downloaded once per worker.
@@ -56,6 +61,12 @@ const handlers = {
     return status();
   },
   [ENGINE.exportModel]: () => session.exportModel(),
+  async [ENGINE.importPickles]({ first, second }) {
+    await session.importPickles(first, second);
+    tabs.postMessage(TABS.changed);
+    return status();
+  },
+  [ENGINE.exportPickle]: () => session.exportPickle(),
   async [ENGINE.importModel]({ bytes }) {
     await session.importModel(bytes);
     tabs.postMessage(TABS.changed);

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::{Model, ModelError, Provenance, SparseWeights, StoredSums};
-use crate::config::{Config, LearnerConfig, StepSize, TokenizerConfig, WeightPrecision};
+use crate::config::{Config, LearnerConfig, LogLoss, StepSize, TokenizerConfig, WeightPrecision};
 
 #[derive(Deserialize)]
 struct ModelV2 {
@@ -71,6 +71,7 @@ pub(super) fn decode_v2(body: &[u8]) -> Result<Model, ModelError> {
                 alpha: old.config.learner.alpha,
                 random_state: old.config.learner.random_state,
                 step,
+                loss: LogLoss::HalfBinomial,
             },
             precision: old.config.precision,
         },

@@ -326,6 +326,33 @@ impl Session {
         }))
     }
 
+    /// Imports the notebook's `classifier.pkl`, with its `stopwords.pkl` if given (in either
+    /// order), as [`Session::import_model`] imports a model file. Nothing in them is run.
+    #[wasm_bindgen(js_name = importPickles)]
+    pub fn import_pickles(
+        &self,
+        first: Vec<u8>,
+        second: Option<Vec<u8>>,
+    ) -> Result<Promise, JsError> {
+        let classifier = crate::sklearn::import_files(&first, second.as_deref())
+            .map_err(|err| JsError::new(&format!("This file cannot be imported: {err}.")))?;
+        self.import_model(classifier.to_lossless_bytes())
+    }
+
+    /// The model as a pickle scikit-learn loads (`classifier.pkl`), if its recipe is one
+    /// scikit-learn runs; else why not.
+    #[wasm_bindgen(js_name = exportPickle)]
+    pub fn export_pickle(&self) -> Result<Vec<u8>, JsError> {
+        crate::sklearn::export(self.state.borrow().teaching.classifier())
+            .map_err(|err| JsError::new(&format!("{err}.")))
+    }
+
+    /// Whether [`Session::export_pickle`] applies to the model.
+    #[wasm_bindgen(js_name = canExportPickle)]
+    pub fn can_export_pickle(&self) -> bool {
+        crate::sklearn::exportable(self.state.borrow().teaching.classifier()).is_ok()
+    }
+
     /// Makes a model file (one the visitor trained from their own file) the model teaching
     /// starts from, as a newly shipped pretrained model would be: the log is kept and replayed
     /// onto it. A file that is not a valid model is refused and changes nothing.

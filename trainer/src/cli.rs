@@ -41,6 +41,43 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Print each row's tokens, one line a row, joined by single spaces.
     Tokenize(TokenizeArgs),
+    /// Turn the notebook's pickled SGDClassifier (classifier.pkl) into a model file, safely:
+    /// nothing in the pickle is run.
+    ImportPickle(ImportPickleArgs),
+    /// Write a model of the notebook's recipe as a pickle scikit-learn loads (classifier.pkl).
+    ExportPickle(ExportPickleArgs),
+}
+
+#[derive(Args)]
+#[command(after_help = "Example:\n  \
+    trainer import-pickle pkl_objects/classifier.pkl --stop-words pkl_objects/stopwords.pkl --out notebook.postcard")]
+pub struct ImportPickleArgs {
+    /// The pickled SGDClassifier, as the notebook writes it (protocols 2 to 5; scikit-learn
+    /// with loss='log_loss' or the older 'log').
+    #[arg(value_name = "CLASSIFIER.PKL")]
+    pub classifier: PathBuf,
+    /// The pickled stop-word list the notebook's tokenizer drops (without it, NLTK's list).
+    #[arg(long, value_name = "STOPWORDS.PKL")]
+    pub stop_words: Option<PathBuf>,
+    /// Where to write the model file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+#[command(after_help = "Example:\n  \
+    trainer export-pickle taught.postcard --out pkl_objects/classifier.pkl --stop-words-out pkl_objects/stopwords.pkl")]
+pub struct ExportPickleArgs {
+    /// A model file of the notebook's recipe (single words, 'optimal' steps), taught in the
+    /// page or not.
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Where to write the pickled SGDClassifier (for scikit-learn 1.9.1 with numpy 2).
+    #[arg(long, value_name = "CLASSIFIER.PKL")]
+    pub out: PathBuf,
+    /// Also write the model's stop-word list, pickled as the notebook's stopwords.pkl.
+    #[arg(long, value_name = "STOPWORDS.PKL")]
+    pub stop_words_out: Option<PathBuf>,
 }
 
 #[derive(Args)]

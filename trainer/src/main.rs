@@ -23,6 +23,8 @@ fn main() {
         Command::Predict(args) => commands::predict::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
         Command::Tokenize(args) => commands::tokenize::run(&args),
+        Command::ImportPickle(args) => commands::pickles::import(&args),
+        Command::ExportPickle(args) => commands::pickles::export(&args),
     };
     if let Err(err) = result {
         eprintln!("trainer: {err:#}");

@@ -2,6 +2,7 @@
 
 pub mod classify;
 pub mod eval;
+pub mod pickles;
 pub mod predict;
 pub mod tokenize;
 pub mod train;
