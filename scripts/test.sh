@@ -14,6 +14,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 
 step "native tests (unit, golden files from scikit-learn, trainer)"
+# An exported pickle is loaded in scikit-learn itself (trainer/tests/pickles.rs).
+if [ ! -x scripts/.bench-venv/bin/python ]; then
+    (python3 -m venv scripts/.bench-venv && scripts/.bench-venv/bin/pip install --quiet scikit-learn) \
+        || echo "no scikit-learn could be installed: the exported-pickle check will be skipped" >&2
+fi
 cargo test --workspace
 
 step "fuzzing smoke: each target for 15 s from its committed corpus"
