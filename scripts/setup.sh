@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what building, serving and testing movieclassifier need on a fresh Debian machine,
-# skipping whatever is already there, so a second run takes seconds. See ../shared/TOOLCHAIN.md.
+# Installs what building and serving movieclassifier need on a fresh Debian machine, and with
+# --tests what testing needs too, skipping whatever is already there, so a second run takes
+# seconds. See ../shared/TOOLCHAIN.md.
 set -euo pipefail
+tests=false
+[ "${1:-}" = --tests ] && tests=true
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -15,8 +18,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 packages=()
-[ -x /usr/bin/chromium ] || packages+=(chromium)
-[ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
+if $tests; then
+    [ -x /usr/bin/chromium ] || packages+=(chromium)
+    [ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
+fi
 if [ ${#packages[@]} -gt 0 ]; then
     step "installing ${packages[*]} from Debian"
     sudo=""
@@ -35,6 +40,12 @@ if [ "$(trunk --version 2>/dev/null | awk '{ print $2 }')" != "$TRUNK_VERSION" ]
     step "installing trunk $TRUNK_VERSION (about six minutes)"
     cargo install --quiet --locked "trunk@$TRUNK_VERSION"
 fi
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+    step "installing wasm-opt (binaryen, from npm)"
+    (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+$tests || exit 0
+
 if ! command -v wasm-pack >/dev/null; then
     step "installing wasm-pack (a few minutes)"
     cargo install --quiet --locked wasm-pack

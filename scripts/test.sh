@@ -3,7 +3,7 @@
 # golden tests, the engine in headless Chrome (wasm-pack), and the page end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '==> %s\n' "$*" >&2; }

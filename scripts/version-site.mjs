@@ -1,4 +1,5 @@
-// Trunk's post-build step: makes the built site one immutable version.
+// Trunk's post-build step: shrinks the WebAssembly (optimize-wasm.mjs), then makes the built
+// site one immutable version.
 //
 // Every file the page loads, but index.html and the service worker, moves into
 // v/<version>/, where <version> is a hash of all their contents, and index.html points there;
@@ -12,11 +13,15 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { optimizeWasm } from './optimize-wasm.mjs';
+
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR;
 if (!dir) {
   console.error('usage: node scripts/version-site.mjs DIR (or run by trunk, with TRUNK_STAGING_DIR)');
   process.exit(2);
 }
+await optimizeWasm(dir);
+
 const ENTRY = 'index.html';
 const SERVICE_WORKER = 'sw.js';
 const MANIFEST_LINE = /^const MANIFEST = null;.*$/m;

@@ -141,7 +141,11 @@ pub enum PickleError {
 
 /// Reads a pickle of protocol 0 to 5 (as Python 3 writes them), refusing any global for which
 /// `allowed(module, name)` is false.
-pub fn read(bytes: &[u8], allowed: &dyn Fn(&str, &str) -> bool, limits: &Limits) -> Result<Pickle> {
+pub fn read(
+    bytes: &[u8],
+    allowed: &dyn Fn(&str, &str) -> bool,
+    limits: &Limits,
+) -> std::result::Result<Pickle, PickleError> {
     if bytes.len() > limits.max_input {
         return Err(PickleError::InputTooLarge {
             len: bytes.len(),
