@@ -23,7 +23,7 @@ cargo test --workspace
 
 step "fuzzing smoke: each target for 15 s from its committed corpus"
 if rustup toolchain list | grep -q '^nightly'; then
-    for target in tokenize_vectorize model_decode csv_reader; do
+    for target in tokenize_vectorize model_decode csv_reader pickle_read; do
         scratch=$(mktemp -d)
         # The CSV reader runs on a thread of its own, whose thread-local bookkeeping is still
         # allocated when LeakSanitizer looks: not a leak, so leak checks are off for it.
