@@ -200,6 +200,16 @@ fn resume(start: Rc<Start>, saved: &Saved, notices: &mut Vec<String>) -> Teachin
 
 #[wasm_bindgen]
 impl Session {
+    /// The probability that `text` is a positive review, without the explanation
+    /// [`Session::classify`] gives (for measuring the two apart).
+    pub fn probability(&self, text: &str) -> f64 {
+        self.state
+            .borrow()
+            .teaching
+            .classifier()
+            .predict_proba(text)
+    }
+
     /// Label, probability, the notebook's face and each word's contribution, for `text`.
     pub fn classify(&self, text: &str) -> Result<JsValue, JsError> {
         let explanation = self.state.borrow().teaching.classifier().explain(text);

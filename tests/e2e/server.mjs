@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -24,12 +25,35 @@ const AN_HOUR = 3600 * 1000;
 const httpDate = (ms) => new Date(Math.floor(ms / 1000) * 1000).toUTCString();
 
 /**
+ * A network link shared by every response: `latency` ms before each answer starts, then its
+ * bytes at `kbps` kilobits a second, one response after another, as a phone's one radio
+ * carries them.
+ */
+function link({ kbps, latency }) {
+  let free = 0;
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  return async (response, body) => {
+    await wait(latency);
+    for (let at = 0; at < body.length; at += 16384) {
+      const chunk = body.subarray(at, at + 16384);
+      const start = Math.max(Date.now(), free);
+      free = start + (chunk.length * 8) / kbps;
+      await wait(free - Date.now());
+      response.write(chunk);
+    }
+    response.end();
+  };
+}
+
+/**
  * Caching: 'etag' (no-cache with an ETag, as GitHub Pages and nginx revalidate), 'last-modified'
  * (only a Last-Modified date and no Cache-Control, as python's http.server), 'max-age' (cached
- * for ten minutes), 'no-store'.
+ * for ten minutes), 'no-store'. `gzip`: compress what the browser accepts gzip'd, as static
+ * hosts do. `throttle`: `{ kbps, latency }`, a slow link (see `link`).
  */
-export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
+export async function serve(root, prefix = '/', { caching = 'etag', gzip = false, throttle = null } = {}) {
   const state = { root, caching, sabotage: [], requests: [], modified: Date.now() - AN_HOUR };
+  const send = throttle ? link(throttle) : (response, body) => response.end(body);
   const server = createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://localhost');
     if (!pathname.startsWith(prefix)) {
@@ -83,6 +107,10 @@ export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
     } else {
       headers['cache-control'] = 'no-store';
     }
+    if (gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
+      body = gzipSync(body, { level: 9 });
+      headers['content-encoding'] = 'gzip';
+    }
     headers['content-length'] = body.length;
     if (broken?.mode === 'cut') {
       state.requests.push({ path, status: 'cut' });
@@ -91,7 +119,8 @@ export async function serve(root, prefix = '/', { caching = 'etag' } = {}) {
       return;
     }
     state.requests.push({ path, status: 200 });
-    response.writeHead(200, headers).end(body);
+    response.writeHead(200, headers);
+    send(response, body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}${prefix}`;
