@@ -312,21 +312,40 @@ impl Classifier {
         let mut terms: Vec<TermContribution> = Vec::new();
         let mut columns: Vec<(u32, f64)> = Vec::new();
         let mut seen = std::collections::HashMap::new();
-        tokens.for_each_term(|term| match seen.get(term) {
-            Some(&at) => {
-                let entry: &mut TermContribution = &mut terms[at];
-                entry.count += 1;
-            }
-            None => {
-                let (column, sign) = vectorizer.column(term);
-                seen.insert(term.to_owned(), terms.len());
-                columns.push((column, sign));
-                terms.push(TermContribution {
-                    term: term.to_owned(),
-                    weight: sign * self.weight(column),
-                    count: 1,
-                    contribution: 0.0,
-                });
+        let located = if text.len() <= LOCATED_BYTES {
+            utf16_ranges(text, &self.featurizer.tokenizer.locate(text))
+        } else {
+            Vec::new()
+        };
+        let span_of = |tokens: std::ops::Range<usize>| -> Option<(u32, u32)> {
+            let first = located.get(tokens.start)?.first()?;
+            let last = located.get(tokens.end - 1)?.last()?;
+            Some((first.0, last.1))
+        };
+        tokens.for_each_term_with_tokens(|term, at| {
+            let spans: Vec<(u32, u32)> = if at.len() == 1 {
+                located.get(at.start).cloned().unwrap_or_default()
+            } else {
+                span_of(at).into_iter().collect()
+            };
+            match seen.get(term) {
+                Some(&index) => {
+                    let entry: &mut TermContribution = &mut terms[index];
+                    entry.count += 1;
+                    entry.spans.extend(spans);
+                }
+                None => {
+                    let (column, sign) = vectorizer.column(term);
+                    seen.insert(term.to_owned(), terms.len());
+                    columns.push((column, sign));
+                    terms.push(TermContribution {
+                        term: term.to_owned(),
+                        weight: sign * self.weight(column),
+                        count: 1,
+                        contribution: 0.0,
+                        spans,
+                    });
+                }
             }
         });
         // The row's norm before normalisation, from the summed signed counts per column.
@@ -412,6 +431,40 @@ impl Classifier {
     }
 }
 
+/// Byte ranges of `text` as UTF-16 code unit ranges, for each token's ranges.
+fn utf16_ranges(text: &str, located: &[Vec<std::ops::Range<usize>>]) -> Vec<Vec<(u32, u32)>> {
+    // Ranges come in text order, so one walk over the text converts them all.
+    let mut bytes = 0;
+    let mut units = 0u32;
+    let mut chars = text.chars();
+    let mut to_units = |at: usize| {
+        while bytes < at {
+            let Some(c) = chars.next() else { break };
+            bytes += c.len_utf8();
+            units += c.len_utf16() as u32;
+        }
+        units
+    };
+    let mut points: Vec<usize> = located
+        .iter()
+        .flatten()
+        .flat_map(|r| [r.start, r.end])
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    let converted: std::collections::HashMap<usize, u32> =
+        points.into_iter().map(|at| (at, to_units(at))).collect();
+    located
+        .iter()
+        .map(|ranges| {
+            ranges
+                .iter()
+                .map(|r| (converted[&r.start], converted[&r.end]))
+                .collect()
+        })
+        .collect()
+}
+
 /// Why a text got its score: the intercept plus one contribution per distinct term.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Explanation {
@@ -428,7 +481,15 @@ pub struct TermContribution {
     pub count: u32,
     /// The term's share of the decision function.
     pub contribution: f64,
+    /// Where its occurrences stand in the text explained, as `[start, end)` in UTF-16 code
+    /// units (what JavaScript and the DOM count); an n-gram's span runs from its first word to
+    /// its last. Empty for a text longer than [`LOCATED_BYTES`].
+    pub spans: Vec<(u32, u32)>,
 }
+
+/// The longest text whose terms are located: the page shows no more than the first 20,000
+/// characters highlighted, and locating keeps a position for every byte.
+pub const LOCATED_BYTES: usize = 200_000;
 
 /// A predicted label with the probability the model gives it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -479,6 +540,31 @@ mod tests {
         assert_eq!([face(2.95), face(1.39), face(0.41)], [":D", ":)", ":|"]);
         assert_eq!([face(-2.95), face(-1.39), face(-0.41)], [":`(", ":(", ":|"]);
         assert_eq!(Prediction::from_decision(0.0).label, Label::Negative);
+    }
+
+    #[test]
+    fn terms_say_where_they_stand_in_utf16_units() {
+        let mut config = Config::notebook();
+        config.tokenizer.ngram_range = (1, 2);
+        let classifier = Classifier::new(config).expect("valid config");
+        let text = "😀 Café <i>lovely</i> Café";
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let explanation = classifier.explain(text);
+        let shown = |term: &str| -> Vec<String> {
+            let entry = explanation
+                .terms
+                .iter()
+                .find(|t| t.term == term)
+                .expect(term);
+            entry
+                .spans
+                .iter()
+                .map(|&(start, end)| String::from_utf16_lossy(&units[start as usize..end as usize]))
+                .collect()
+        };
+        assert_eq!(shown("café"), ["Café", "Café"]);
+        assert_eq!(shown("lovely"), ["lovely"]);
+        assert_eq!(shown("café lovely"), ["Café <i>lovely"]);
     }
 
     #[test]

@@ -122,6 +122,70 @@ impl Tokenizer {
     }
 }
 
+impl Tokenizer {
+    /// Where each token of [`Tokenizer::tokenize`] came from in `text`: its byte ranges there,
+    /// in token order (one range, or two for a last word fused with an emoticon; an emoticon's
+    /// own is where it stood). For showing a person which words the model used; it tokenizes
+    /// again with every byte's origin kept, so it is for one text, not a corpus.
+    pub fn locate(&self, text: &str) -> Vec<Vec<Range<usize>>> {
+        // `origin[b]`: where in `text` the character that gave byte `b` of the lowered,
+        // tag-stripped text starts. (Stripping ASCII tags before or after lowering is the same.)
+        let mut lowered = String::with_capacity(text.len());
+        let mut origin = Vec::with_capacity(text.len());
+        if text.is_ascii() {
+            lowered.push_str(&text.to_ascii_lowercase());
+            origin.extend(0..text.len());
+        } else {
+            for (at, c) in text.char_indices() {
+                if c == 'Σ' {
+                    // Its form depends on its neighbours, as when a whole text is lowered.
+                    lowered.push(if is_final_sigma(text, at) { 'ς' } else { 'σ' });
+                } else {
+                    lowered.push_str(&python_lower(&text[at..at + c.len_utf8()]));
+                }
+                origin.resize(lowered.len(), at);
+            }
+        }
+        let mut stripped = String::with_capacity(lowered.len());
+        let mut kept = Vec::with_capacity(lowered.len());
+        let mut rest = 0;
+        while let Some(open) = lowered[rest..].find('<') {
+            let Some(close) = lowered[rest + open..].find('>') else {
+                break;
+            };
+            stripped.push_str(&lowered[rest..rest + open]);
+            kept.extend_from_slice(&origin[rest..rest + open]);
+            rest += open + close + 1;
+        }
+        stripped.push_str(&lowered[rest..]);
+        kept.extend_from_slice(&origin[rest..]);
+
+        // Tokens and emoticons are never empty.
+        let end_of = |at: usize| at + text[at..].chars().next().map_or(0, char::len_utf8);
+        let map = |range: Range<usize>| kept[range.start]..end_of(kept[range.end - 1]);
+        let tokens = self.tokenize(text);
+        let found: Vec<Range<usize>> = emoticons(stripped.as_bytes()).collect();
+        let mut emoticon = 0;
+        tokens
+            .spans
+            .iter()
+            .map(|&(start, end)| {
+                if end <= stripped.len() {
+                    return vec![map(start..end)];
+                }
+                let from = found.get(emoticon).cloned().map(&map);
+                emoticon += 1;
+                let mut ranges = Vec::with_capacity(2);
+                if start < stripped.len() {
+                    ranges.push(map(start..stripped.len()));
+                }
+                ranges.extend(from);
+                ranges
+            })
+            .collect()
+    }
+}
+
 /// A set of short words, looked up once per token of the corpus: a `HashSet<&str>` cost more
 /// than the rest of tokenizing.
 ///
@@ -489,26 +553,7 @@ impl Tokens {
     /// order: the tokens themselves (when the range starts at 1), then each longer n-gram
     /// joined by single spaces.
     pub fn for_each_term(&self, mut f: impl FnMut(&str)) {
-        let (min_n, max_n) = (
-            usize::from(self.ngram_range.0),
-            usize::from(self.ngram_range.1),
-        );
-        if min_n <= 1 {
-            self.iter().for_each(&mut f);
-        }
-        let mut gram = String::new();
-        for n in min_n.max(2)..=max_n.min(self.len()) {
-            for window in self.spans.windows(n) {
-                gram.clear();
-                for (k, &(start, end)) in window.iter().enumerate() {
-                    if k > 0 {
-                        gram.push(' ');
-                    }
-                    gram.push_str(&self.text[start..end]);
-                }
-                f(&gram);
-            }
-        }
+        self.for_each_term_with_tokens(|term, _| f(term));
     }
 
     /// [`Tokens::for_each_term`] with each n-gram given as its tokens rather than joined,
@@ -529,6 +574,33 @@ impl Tokens {
                     *part = &self.text[start..end];
                 }
                 f(&parts[..n]);
+            }
+        }
+    }
+
+    /// [`Tokens::for_each_term`] with the tokens each term is made of (a range of indexes
+    /// into [`Tokens::iter`]).
+    pub fn for_each_term_with_tokens(&self, mut f: impl FnMut(&str, Range<usize>)) {
+        let (min_n, max_n) = (
+            usize::from(self.ngram_range.0),
+            usize::from(self.ngram_range.1),
+        );
+        if min_n <= 1 {
+            for (at, token) in self.iter().enumerate() {
+                f(token, at..at + 1);
+            }
+        }
+        let mut gram = String::new();
+        for n in min_n.max(2)..=max_n.min(self.len()) {
+            for (at, window) in self.spans.windows(n).enumerate() {
+                gram.clear();
+                for (k, &(start, end)) in window.iter().enumerate() {
+                    if k > 0 {
+                        gram.push(' ');
+                    }
+                    gram.push_str(&self.text[start..end]);
+                }
+                f(&gram, at..at + n);
             }
         }
     }
@@ -687,6 +759,30 @@ mod tests {
         assert_eq!(python_lower("ΣΑΣ"), "σας");
         assert_eq!(python_lower("İ"), "i\u{307}");
         assert!(is_word('²') && is_word('½') && !is_word('\u{301}'));
+    }
+
+    #[test]
+    fn tokens_are_located_in_the_text_they_came_from() {
+        let tokenizer = Tokenizer::new(&TokenizerConfig {
+            stop_words: StopWords::Nltk,
+            ngram_range: (1, 1),
+        });
+        let pieces = |text: &str| -> Vec<Vec<String>> {
+            let located = tokenizer.locate(text);
+            assert_eq!(located.len(), tokenizer.tokenize(text).len());
+            located
+                .iter()
+                .map(|ranges| ranges.iter().map(|r| text[r.clone()].to_owned()).collect())
+                .collect()
+        };
+        // "İ" lowers to "i" and a combining dot, which is not a word character; "i" is a
+        // stop word.
+        assert_eq!(
+            pieces("<b>İstanbul</b> ΣΑΣ was GREAT film :-)"),
+            [["stanbul"], ["ΣΑΣ"], ["GREAT"], ["film"], [":-)"]]
+        );
+        // A text that ends in a word fuses it with the first emoticon: "film:)".
+        assert_eq!(pieces("Nice :) film"), [vec!["Nice"], vec!["film", ":)"]]);
     }
 
     #[test]

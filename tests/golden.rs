@@ -115,3 +115,29 @@ fn partial_fit_matches_scikit_learn() {
     let restored = Classifier::from_bytes(&classifier.to_bytes()).expect("round trip");
     assert_eq!(restored, classifier);
 }
+
+/// Every token of every golden case is found in its text, where the page paints it.
+#[test]
+fn every_token_is_located_in_its_text() {
+    let golden = fixture("vectorize.json");
+    let mut config = Config::notebook();
+    config.tokenizer.ngram_range = (1, 2);
+    let classifier = Classifier::new(config).expect("valid config");
+    let tokenizer = movieclassifier::tokenize::Tokenizer::new(&classifier.config().tokenizer);
+    for case in golden["cases"].as_array().expect("cases") {
+        let text = case["text"].as_str().expect("text");
+        let tokens = tokenizer.tokenize(text);
+        let located = tokenizer.locate(text);
+        assert_eq!(located.len(), tokens.len(), "{text:.80?}");
+        for (token, ranges) in tokens.iter().zip(&located) {
+            assert!(!ranges.is_empty(), "{token} in {text:.80?}");
+            for range in ranges {
+                assert!(
+                    text.get(range.clone())
+                        .is_some_and(|piece| !piece.is_empty()),
+                    "{token} in {text:.80?}"
+                );
+            }
+        }
+    }
+}

@@ -1,27 +1,58 @@
-// A review with each word coloured by the weight its term carries, and its strongest terms.
+// A review painted with the weights of the terms the model used, where the library says they
+// stand (each term's spans, in UTF-16 units), and its strongest terms. The page never splits
+// words itself: a word pair is painted over both its words, on top of each word's own weight.
 
-// Highlighting builds one element a word, so a very long review shows only its beginning.
+// Highlighting builds an element per painted stretch, so a very long review shows only its
+// beginning.
 const HIGHLIGHT_CHARS = 20000;
+
+/** The stretches of `text` between term edges, each with the terms covering it. */
+function stretches(length, terms) {
+  const events = [];
+  for (const term of terms) {
+    if (term.weight === 0) continue;
+    for (const [start, end] of term.spans) {
+      if (start >= length) continue;
+      events.push([start, 1, term], [Math.min(end, length), -1, term]);
+    }
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = [];
+  const active = new Map();
+  let at = 0;
+  for (const [position, change, term] of events) {
+    if (position > at) out.push({ start: at, end: position, terms: [...active.keys()] });
+    at = position;
+    const count = (active.get(term) ?? 0) + change;
+    if (count > 0) active.set(term, count);
+    else active.delete(term);
+  }
+  if (at < length) out.push({ start: at, end: length, terms: [] });
+  return out;
+}
 
 /** Paints `text` into `out` and its strongest terms into `list` (either may be null). */
 export function highlight(text, terms, out, list) {
-  const weights = new Map(terms.map((t) => [t.term, t.weight]));
-  const strongest = Math.max(1e-9, ...terms.map((t) => Math.abs(t.weight)));
   if (out) {
     out.replaceChildren();
     const shown = text.length > HIGHLIGHT_CHARS ? text.slice(0, HIGHLIGHT_CHARS) : text;
-    for (const piece of shown.split(/([\p{L}\p{N}_\p{M}]+)/u)) {
-      const weight = weights.get(piece.toLowerCase());
-      if (weight === undefined || weight === 0) {
-        out.append(piece);
+    const pieces = stretches(shown.length, terms).map((piece) => ({
+      ...piece,
+      weight: piece.terms.reduce((sum, term) => sum + term.weight, 0),
+    }));
+    const strongest = Math.max(1e-9, ...pieces.map((piece) => Math.abs(piece.weight)));
+    for (const { start, end, terms: covering, weight } of pieces) {
+      const words = shown.slice(start, end);
+      if (covering.length === 0 || weight === 0) {
+        out.append(words);
         continue;
       }
-      const span = document.createElement('mark');
-      span.textContent = piece;
-      span.className = weight > 0 ? 'positive' : 'negative';
-      span.style.setProperty('--strength', (Math.abs(weight) / strongest).toFixed(3));
-      span.title = `weight ${weight.toFixed(3)}`;
-      out.append(span);
+      const mark = document.createElement('mark');
+      mark.textContent = words;
+      mark.className = weight > 0 ? 'positive' : 'negative';
+      mark.style.setProperty('--strength', (Math.abs(weight) / strongest).toFixed(3));
+      mark.title = covering.map((term) => `${term.term}: ${term.weight.toFixed(3)}`).join(', ');
+      out.append(mark);
     }
     if (shown !== text) out.append(` … (the first ${HIGHLIGHT_CHARS.toLocaleString()} characters of ${text.length.toLocaleString()})`);
   }

@@ -175,15 +175,7 @@ pub(super) async fn change(
 ) -> Result<Changed, JsError> {
     let prepared = prepare(state, delete, add).await?;
     let changed = commit(state, prepared, queued).await?;
-    let mut state = state.borrow_mut();
-    let State {
-        labelling,
-        teaching,
-        ..
-    } = &mut *state;
-    if let Some(labelling) = labelling {
-        labelling.rescore(teaching.classifier());
-    }
+    state.borrow_mut().rescore_queue();
     Ok(changed)
 }
 

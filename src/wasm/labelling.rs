@@ -183,15 +183,30 @@ fn offer_by(state: &State, classifier: &Classifier, taught: usize) -> Result<JsV
 /// likeliest next reviews again.
 fn settle(state: &Rc<RefCell<State>>, index: usize, status: Status) {
     let mut state = state.borrow_mut();
-    let State {
-        labelling,
-        teaching,
-        ..
-    } = &mut *state;
-    if let Some(labelling) = labelling {
+    if let Some(labelling) = state.labelling.as_mut() {
         labelling.queue.mark(index, status);
-        labelling.queue.refresh(teaching.classifier());
     }
+    state.rescore_queue();
+}
+
+/// Stores review `index` as `status` (no lesson changes with it), then [`settle`]s it.
+async fn mark(state: &Rc<RefCell<State>>, index: usize, status: Status) -> Result<(), JsError> {
+    let (store, queued) = {
+        let state = state.borrow();
+        let queued = state
+            .labelling
+            .as_ref()
+            .and_then(|labelling| labelling.queued(index, status));
+        (state.store.clone(), queued)
+    };
+    if let (Some(store), Some((key, item))) = (store, queued) {
+        store
+            .set_queued(key, &item)
+            .await
+            .map_err(|e| JsError::new(&e.to_string()))?;
+    }
+    settle(state, index, status);
+    Ok(())
 }
 
 fn opened(state: &Rc<RefCell<State>>) -> Result<(), JsError> {
@@ -357,24 +372,10 @@ impl Session {
         let state = self.state.clone();
         future_to_promise(async move {
             opened(&state)?;
-            let (store, queued) = {
-                let state = state.borrow();
-                let labelling = state.labelling.as_ref().expect("opened");
-                (
-                    state.store.clone(),
-                    labelling.queued(index, Status::Skipped),
-                )
-            };
-            if let (Some(store), Some((key, item))) = (store, queued) {
-                store
-                    .set_queued(key, &item)
-                    .await
-                    .map_err(|e| JsError::new(&e.to_string()))?;
-            }
+            mark(&state, index, Status::Skipped).await?;
             if let Some(labelling) = state.borrow_mut().labelling.as_mut() {
                 labelling.undo.push(Done::Skipped { index });
             }
-            settle(&state, index, Status::Skipped);
             offer(&state.borrow())
         })
     }
@@ -400,23 +401,7 @@ impl Session {
                     change(&state, vec![lesson], Vec::new(), queued).await?;
                     settle(&state, index, Status::Waiting);
                 }
-                Some(Done::Skipped { index }) => {
-                    let (store, queued) = {
-                        let state = state.borrow();
-                        let labelling = state.labelling.as_ref().expect("opened");
-                        (
-                            state.store.clone(),
-                            labelling.queued(index, Status::Waiting),
-                        )
-                    };
-                    if let (Some(store), Some((key, item))) = (store, queued) {
-                        store
-                            .set_queued(key, &item)
-                            .await
-                            .map_err(|e| JsError::new(&e.to_string()))?;
-                    }
-                    settle(&state, index, Status::Waiting);
-                }
+                Some(Done::Skipped { index }) => mark(&state, index, Status::Waiting).await?,
                 None => {}
             }
             offer(&state.borrow())

@@ -33,6 +33,13 @@ pub(super) struct State {
 }
 
 impl State {
+    /// Scores again the queue's likeliest next reviews, after the model changed.
+    pub(super) fn rescore_queue(&mut self) {
+        if let Some(labelling) = self.labelling.as_mut() {
+            labelling.rescore(self.teaching.classifier());
+        }
+    }
+
     fn learned(&self) -> Learned {
         Learned {
             bytes: self.teaching.classifier().to_lossless_bytes(),
