@@ -54,6 +54,10 @@ pub enum WeightPrecision {
     /// As 16-bit integers times one scale (the largest magnitude / 32767): a quarter of the
     /// size, and fine enough that one taught example still moves the weights it touches.
     Scaled16,
+    /// As one byte each: a sign and 127 steps of the logarithm of the magnitude between the
+    /// smallest and the largest kept, so every weight is kept to within half a step of its
+    /// size (a few percent), whatever its size.
+    Log8,
 }
 
 /// Settings of `SGDClassifier(loss='log_loss', penalty='l2', learning_rate='optimal')`.

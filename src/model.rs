@@ -115,6 +115,27 @@ enum WeightValues {
         scale: f64,
         values: Vec<i16>,
     },
+    /// Each weight is `±e^(low + (code - 1) step)`: a byte's low seven bits are `code` (1 to
+    /// 127), its top bit the sign.
+    Log8 {
+        low: f64,
+        step: f64,
+        codes: Vec<u8>,
+    },
+}
+
+/// The largest code of [`WeightValues::Log8`].
+const LOG8_CODES: u8 = 127;
+
+/// The weight a [`WeightValues::Log8`] byte stands for, by this library's `exp`, so that every
+/// platform reads the same weights.
+fn log8_value(low: f64, step: f64, code: u8) -> f64 {
+    let magnitude = crate::learn::exp(low + f64::from((code & 0x7f).saturating_sub(1)) * step);
+    if code & 0x80 == 0 {
+        magnitude
+    } else {
+        -magnitude
+    }
 }
 
 impl Default for SparseWeights {
@@ -163,6 +184,45 @@ impl SparseWeights {
                 }
                 WeightValues::Scaled16 { scale, values }
             }
+            WeightPrecision::Log8 => {
+                let logs = entries
+                    .iter()
+                    .filter(|(_, w)| *w != 0.0)
+                    .map(|(_, w)| w.abs().ln());
+                let (low, high) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
+                    (lo.min(l), hi.max(l))
+                });
+                // The ends are snapped to multiples of 2^-20, so that a logarithm that differs
+                // in its last bit between platforms (the page's and the trainer's) gives the
+                // same file.
+                let grid = f64::from(1u32 << 20);
+                let (low, step) = if low.is_finite() && high > low {
+                    let low = (low * grid).floor() / grid;
+                    (
+                        low,
+                        ((high - low) / f64::from(LOG8_CODES - 1) * grid).ceil() / grid,
+                    )
+                } else if low.is_finite() {
+                    ((low * grid).floor() / grid, 0.0)
+                } else {
+                    (0.0, 0.0)
+                };
+                let mut codes = Vec::new();
+                for &(column, value) in entries {
+                    if value == 0.0 {
+                        continue;
+                    }
+                    let steps = if step > 0.0 {
+                        ((value.abs().ln() - low) / step).round()
+                    } else {
+                        0.0
+                    };
+                    let code = (steps as u8).min(LOG8_CODES - 1) + 1;
+                    keep(column);
+                    codes.push(code | if value < 0.0 { 0x80 } else { 0 });
+                }
+                WeightValues::Log8 { low, step, codes }
+            }
         };
         SparseWeights { gaps, values }
     }
@@ -178,6 +238,9 @@ impl SparseWeights {
             WeightValues::Scaled16 { scale, values } => {
                 Box::new(values.iter().map(move |&v| scale * f64::from(v)))
             }
+            WeightValues::Log8 { low, step, codes } => {
+                Box::new(codes.iter().map(move |&code| log8_value(*low, *step, code)))
+            }
         };
         columns.zip(values)
     }
@@ -186,6 +249,7 @@ impl SparseWeights {
         match &self.values {
             WeightValues::F64(values) => values.len(),
             WeightValues::Scaled16 { values, .. } => values.len(),
+            WeightValues::Log8 { codes, .. } => codes.len(),
         }
     }
 
@@ -197,6 +261,7 @@ impl SparseWeights {
         match self.values {
             WeightValues::F64(_) => WeightPrecision::F64,
             WeightValues::Scaled16 { .. } => WeightPrecision::Scaled16,
+            WeightValues::Log8 { .. } => WeightPrecision::Log8,
         }
     }
 
@@ -218,6 +283,22 @@ impl SparseWeights {
                 return Err(ModelError::Malformed(format!(
                     "the weight scale is {scale:e}; it must be above 0 and at most {largest:e}"
                 )));
+            }
+        }
+        if let WeightValues::Log8 {
+            low,
+            step,
+            ref codes,
+        } = self.values
+        {
+            let largest = low + f64::from(LOG8_CODES - 1) * step;
+            if !(low.is_finite() && step.is_finite() && step >= 0.0 && largest <= MAX_WEIGHT.ln()) {
+                return Err(ModelError::Malformed(format!(
+                    "the weights' logarithmic code runs from {low:e} in steps of {step:e};                      weights must be at most {MAX_WEIGHT:e} in magnitude"
+                )));
+            }
+            if codes.iter().any(|&code| code & 0x7f == 0) {
+                return Err(ModelError::Malformed("a weight has code 0".into()));
             }
         }
         let mut previous: Option<u32> = None;

@@ -62,20 +62,25 @@ impl Recipe {
     }
 
     /// The model the site ships: every word kept, word bigrams, AdaGrad steps, one pass, the
-    /// 150,000 largest weights kept at 16 bits.
+    /// 120,000 largest weights kept at 8 bits on a logarithmic scale.
+    ///
+    /// Chosen on validation rows carved from the 45,000 training rows (the last 5,000 of
+    /// them): 150,000 weights at 16 bits scored 0.9176 (log loss 0.2243) in 364 KB gzip'd; at
+    /// 8 bits the same, in 214 KB; 120,000 at 8 bits 0.9178 (0.2252) in 180 KB; 100,000,
+    /// 0.9174 (0.2266).
     pub fn site() -> Recipe {
         let mut config = Config::notebook();
         config.tokenizer.stop_words = StopWords::None;
         config.tokenizer.ngram_range = (1, 2);
         config.learner.alpha = 1e-6;
         config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
-        config.precision = WeightPrecision::Scaled16;
+        config.precision = WeightPrecision::Log8;
         Recipe {
             config,
             batch_size: 1000,
             passes: 1,
             average_last: 0,
-            keep_weights: Some(150_000),
+            keep_weights: Some(120_000),
         }
     }
 
@@ -135,7 +140,7 @@ mod tests {
         assert!(recipe.check().is_err());
         assert_eq!(
             Recipe::site().schedule(),
-            "batches of 1000, 1 pass, the 150000 largest weights kept"
+            "batches of 1000, 1 pass, the 120000 largest weights kept"
         );
     }
 }

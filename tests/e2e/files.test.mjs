@@ -49,9 +49,10 @@ async function trainer(...args) {
   return stdout;
 }
 
+/** Picks a file and waits for what the page found in it (not its "Reading…" line). */
 async function pick(page, path) {
   await page.getByLabel('Reviews file').setInputFiles(path);
-  await page.locator('#file-info').filter({ hasText: /./ }).waitFor();
+  await page.locator('#file-info').filter({ hasText: /./ }).filter({ hasNotText: /^Reading the start of/ }).waitFor();
 }
 
 /** Runs a job by its button and waits for its result. */

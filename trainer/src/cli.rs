@@ -177,6 +177,7 @@ pub enum StopWordsArg {
 pub enum PrecisionArg {
     F64,
     Scaled16,
+    Log8,
 }
 
 /// Changes to a preset, for trying variants; each shows in the model card.
@@ -249,6 +250,7 @@ impl Overrides {
             config.precision = match precision {
                 PrecisionArg::F64 => WeightPrecision::F64,
                 PrecisionArg::Scaled16 => WeightPrecision::Scaled16,
+                PrecisionArg::Log8 => WeightPrecision::Log8,
             };
         }
         if let Some(batch_size) = self.batch_size {
