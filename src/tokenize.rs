@@ -123,11 +123,11 @@ impl Tokenizer {
 }
 
 impl Tokenizer {
-    /// Where each token of [`Tokenizer::tokenize`] came from in `text`: its byte ranges there,
-    /// in token order (one range, or two for a last word fused with an emoticon; an emoticon's
-    /// own is where it stood). For showing a person which words the model used; it tokenizes
-    /// again with every byte's origin kept, so it is for one text, not a corpus.
-    pub fn locate(&self, text: &str) -> Vec<Vec<Range<usize>>> {
+    /// Where each of `tokens` (this tokenizer's tokens of `text`) came from in `text`: its
+    /// byte ranges there, in token order (one range, or two for a last word fused with an
+    /// emoticon; an emoticon's own is where it stood). For showing a person which words the
+    /// model used: it keeps every byte's origin, so it is for one text, not a corpus.
+    pub fn locate(&self, text: &str, tokens: &Tokens) -> Vec<Vec<Range<usize>>> {
         // `origin[b]`: where in `text` the character that gave byte `b` of the lowered,
         // tag-stripped text starts. (Stripping ASCII tags before or after lowering is the same.)
         let mut lowered = String::with_capacity(text.len());
@@ -163,7 +163,6 @@ impl Tokenizer {
         // Tokens and emoticons are never empty.
         let end_of = |at: usize| at + text[at..].chars().next().map_or(0, char::len_utf8);
         let map = |range: Range<usize>| kept[range.start]..end_of(kept[range.end - 1]);
-        let tokens = self.tokenize(text);
         let found: Vec<Range<usize>> = emoticons(stripped.as_bytes()).collect();
         let mut emoticon = 0;
         tokens
@@ -768,7 +767,7 @@ mod tests {
             ngram_range: (1, 1),
         });
         let pieces = |text: &str| -> Vec<Vec<String>> {
-            let located = tokenizer.locate(text);
+            let located = tokenizer.locate(text, &tokenizer.tokenize(text));
             assert_eq!(located.len(), tokenizer.tokenize(text).len());
             located
                 .iter()

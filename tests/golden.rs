@@ -127,7 +127,7 @@ fn every_token_is_located_in_its_text() {
     for case in golden["cases"].as_array().expect("cases") {
         let text = case["text"].as_str().expect("text");
         let tokens = tokenizer.tokenize(text);
-        let located = tokenizer.locate(text);
+        let located = tokenizer.locate(text, &tokens);
         assert_eq!(located.len(), tokens.len(), "{text:.80?}");
         for (token, ranges) in tokens.iter().zip(&located) {
             assert!(!ranges.is_empty(), "{token} in {text:.80?}");

@@ -55,11 +55,11 @@ async function classifyNow() {
     $('why').hidden = true;
     return;
   }
-  const { label, probability, face, explanation } = await call(ENGINE.classify, { text });
+  const { label, probability, face, spans, explanation } = await call(ENGINE.classify, { text });
   if (ticket !== latest) return;
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
   verdict.className = label;
-  highlight(text, explanation.terms, $('highlighted'), $('strongest'));
+  highlight(text, explanation.terms, spans, $('highlighted'), $('strongest'));
   $('why').hidden = false;
 }
 

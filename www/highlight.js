@@ -1,5 +1,6 @@
 // A review painted with the weights of the terms the model used, where the library says they
-// stand (each term's spans, in UTF-16 units), and its strongest terms. The page never splits
+// stand (`spans`: (term, start, end) triples of little-endian u32s, in UTF-16 units), and its
+// strongest terms. The page never splits
 // words itself: a word pair is painted over both its words, on top of each word's own weight.
 
 // Highlighting builds an element per painted stretch, so a very long review shows only its
@@ -7,14 +8,13 @@
 const HIGHLIGHT_CHARS = 20000;
 
 /** The stretches of `text` between term edges, each with the terms covering it. */
-function stretches(length, terms) {
+function stretches(length, terms, spans) {
   const events = [];
-  for (const term of terms) {
-    if (term.weight === 0) continue;
-    for (const [start, end] of term.spans) {
-      if (start >= length) continue;
-      events.push([start, 1, term], [Math.min(end, length), -1, term]);
-    }
+  const triples = new Uint32Array(spans.slice().buffer);
+  for (let at = 0; at + 2 < triples.length; at += 3) {
+    const [term, start, end] = [terms[triples[at]], triples[at + 1], triples[at + 2]];
+    if (term.weight === 0 || start >= length) continue;
+    events.push([start, 1, term], [Math.min(end, length), -1, term]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out = [];
@@ -32,11 +32,11 @@ function stretches(length, terms) {
 }
 
 /** Paints `text` into `out` and its strongest terms into `list` (either may be null). */
-export function highlight(text, terms, out, list) {
+export function highlight(text, terms, spans, out, list) {
   if (out) {
     out.replaceChildren();
     const shown = text.length > HIGHLIGHT_CHARS ? text.slice(0, HIGHLIGHT_CHARS) : text;
-    const pieces = stretches(shown.length, terms).map((piece) => ({
+    const pieces = stretches(shown.length, terms, spans).map((piece) => ({
       ...piece,
       weight: piece.terms.reduce((sum, term) => sum + term.weight, 0),
     }));

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::change::{change, commit, prepare, Prepared};
-use super::session::{taught_count, Session, State};
+use super::session::{taught_count, Session, Spans, State};
 use super::store::{Queued, Taught};
 use crate::classifier::Classifier;
 use crate::queue::{Queue, State as Status};
@@ -131,6 +131,7 @@ struct Review {
     label: &'static str,
     probability: f64,
     face: &'static str,
+    spans: Spans,
     explanation: Explanation,
 }
 
@@ -164,6 +165,7 @@ fn offer_by(state: &State, classifier: &Classifier, taught: usize) -> Result<JsV
             label: prediction.label.name(),
             probability: prediction.probability,
             face: prediction.face(),
+            spans: Spans::of(&explanation),
             explanation,
         })
     });

@@ -109,7 +109,32 @@ struct Classification {
     label: &'static str,
     probability: f64,
     face: &'static str,
+    spans: Spans,
     explanation: Explanation,
+}
+
+/// Every term's spans in one array for the page: `(term, start, end)` triples of `u32`s,
+/// little-endian, as bytes (which cross to JavaScript as one `Uint8Array`).
+pub(super) struct Spans(Vec<u8>);
+
+impl Spans {
+    pub(super) fn of(explanation: &Explanation) -> Spans {
+        let mut bytes = Vec::new();
+        for (term, entry) in explanation.terms.iter().enumerate() {
+            for &(start, end) in &entry.spans {
+                for value in [term as u32, start, end] {
+                    bytes.extend_from_slice(&value.to_le_bytes());
+                }
+            }
+        }
+        Spans(bytes)
+    }
+}
+
+impl Serialize for Spans {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
 }
 
 #[derive(Serialize)]
@@ -225,6 +250,7 @@ impl Session {
             label: prediction.label.name(),
             probability: prediction.probability,
             face: prediction.face(),
+            spans: Spans::of(&explanation),
             explanation,
         };
         Ok(serde_wasm_bindgen::to_value(&classification)?)

@@ -1,6 +1,7 @@
 // Speed and size of the built page, measured in headless Chromium (a report, not a test):
 //   trunk build --release --offline && cargo build --release -p trainer && (cd tests/e2e && npm run bench)
-// `npm run bench -- files` runs only the file jobs on the real corpus, `-- queue` only the Queue.
+// `npm run bench -- page` runs only the page's own figures, `-- files` only the file jobs on the
+// real corpus, `-- queue` only the Queue.
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -332,7 +333,7 @@ const only = process.argv[2];
 const site = await serve(DIST, '/');
 const browser = await launch();
 try {
-  if (!only) {
+  if (!only || only === 'page') {
     await sizes();
     await firstPrediction(browser, site.url);
     await throttledFirstVerdict(browser);
