@@ -27,56 +27,30 @@ tests/fixtures/notebook/: classifier.pkl.gz, stopwords.pkl, and notebook.json wi
 probability the notebook prints for its example review.
 """
 
-import csv
 import gzip
 import json
 import pickle
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import scipy
 import sklearn
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
+
+# The notebook's tokenizer and vectorizer, and the reader of the corpus, as the other golden
+# fixtures use them.
+from make_golden import DATA, read_reviews, stop, vect
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-DATA = ROOT.parent / "shared" / "data" / "movie_data.csv.gz"
 OUT = HERE / "pickles"
 NOTEBOOK = ROOT / "tests" / "fixtures" / "notebook"
-stop = (ROOT / "src" / "tokenize" / "stop_words.txt").read_text(encoding="utf-8").splitlines()
 VERSION = sklearn.__version__
 OLD = tuple(int(p) for p in VERSION.split(".")[:2]) < (1, 1)
 # scikit-learn before 1.1 called the logistic loss 'log'.
 LOSS = "log" if OLD else "log_loss"
 PROTOCOLS = [4] if OLD else [2, 4, 5]
-
-
-# The reference notebook's tokenizer, character for character.
-def tokenizer(text):
-    text = re.sub('<[^>]*>', '', text)
-    emoticons = re.findall(r'(?::|;|=)(?:-)?(?:\)|\(|D|P)', text.lower())
-    text = re.sub(r'[\W]+', ' ', text.lower()) + ' '.join(emoticons).replace('-', '')
-    tokenized = [w for w in text.split() if w not in stop]
-    return tokenized
-
-
-vect = HashingVectorizer(decode_error='ignore', n_features=2**21, preprocessor=None, tokenizer=tokenizer)
-
-
-def read_reviews(first, count):
-    with gzip.open(DATA, "rt", encoding="utf-8", newline="") as f:
-        rows = csv.reader(f)
-        next(rows)
-        out = []
-        for n, (text, label) in enumerate(rows):
-            if n >= first + count:
-                break
-            if n >= first:
-                out.append((text, int(label)))
-        return out
 
 
 def bits(values):

@@ -11,6 +11,11 @@ use std::process::Command;
 use movieclassifier::{sklearn, Classifier, Label};
 use serde_json::Value;
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use common::{labels, numbers, texts};
+
 const TRAINER: &str = env!("CARGO_BIN_EXE_trainer");
 
 fn golden(name: &str) -> PathBuf {
@@ -34,38 +39,13 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&text).expect("json")
 }
 
-fn strings(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_str().expect("text"))
-        .collect()
-}
-
-fn floats(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
-}
-
-fn labels(value: &Value) -> Vec<Label> {
-    floats(value)
-        .into_iter()
-        .map(|y| Label::from_digit(y as u8).expect("0 or 1"))
-        .collect()
-}
-
 /// Predictions within 1e-15 and, after three more `partial_fit` calls, every weight, the
 /// intercept and `t_` to the bit.
 fn assert_continues_as_scikit_learn(mut classifier: Classifier, fixture: &Value, what: &str) {
     let predict = &fixture["predict"];
-    for (text, python) in strings(&predict["texts"])
+    for (text, python) in texts(&predict["texts"])
         .into_iter()
-        .zip(floats(&predict["proba"]))
+        .zip(numbers(&predict["proba"]))
     {
         let rust = classifier.predict_proba(text);
         assert!((rust - python).abs() <= 1e-15, "{what}: {rust} != {python}");
@@ -73,17 +53,17 @@ fn assert_continues_as_scikit_learn(mut classifier: Classifier, fixture: &Value,
     let more = &fixture["continue"];
     for batch in more["batches"].as_array().expect("batches") {
         classifier
-            .partial_fit(&strings(&batch["texts"]), &labels(&batch["labels"]))
+            .partial_fit(&texts(&batch["texts"]), &labels(&batch["labels"]))
             .expect("learns");
     }
     let weights = classifier.weights();
     let columns: Vec<u32> = weights.iter().map(|&(column, _)| column).collect();
-    let expected: Vec<u32> = floats(&more["coef_indices"])
+    let expected: Vec<u32> = numbers(&more["coef_indices"])
         .into_iter()
         .map(|c| c as u32)
         .collect();
     assert_eq!(columns, expected, "{what}: columns");
-    for (&(column, rust), python) in weights.iter().zip(floats(&more["coef_values"])) {
+    for (&(column, rust), python) in weights.iter().zip(numbers(&more["coef_values"])) {
         assert_eq!(rust.to_bits(), python.to_bits(), "{what}: column {column}");
     }
     assert_eq!(
@@ -282,7 +262,7 @@ fn an_exported_pickle_loads_in_scikit_learn_and_goes_on_as_ours() {
     let (pickle, stop_words) = (dir.join("classifier.pkl"), dir.join("stopwords.pkl"));
     std::fs::write(&pickle, sklearn::export(&ours).expect("exports")).expect("writes");
     std::fs::write(&stop_words, sklearn::export_stop_words(&ours)).expect("writes");
-    let predict = strings(&fixture["predict"]["texts"]);
+    let predict = texts(&fixture["predict"]["texts"]);
     let batch = &fixture["continue"]["batches"][0];
     let input = serde_json::json!({
         "predict": predict,
@@ -313,20 +293,20 @@ fn an_exported_pickle_loads_in_scikit_learn_and_goes_on_as_ours() {
     );
     let python: Value = serde_json::from_slice(&output.stdout).expect("json");
 
-    for (text, theirs) in predict.iter().zip(floats(&python["proba"])) {
+    for (text, theirs) in predict.iter().zip(numbers(&python["proba"])) {
         let rust = ours.predict_proba(text);
         assert!((rust - theirs).abs() <= 1e-15, "{rust} != {theirs}");
     }
-    ours.partial_fit(&strings(&batch["texts"]), &labels(&batch["labels"]))
+    ours.partial_fit(&texts(&batch["texts"]), &labels(&batch["labels"]))
         .expect("learns");
     let weights = ours.weights();
     let columns: Vec<u32> = weights.iter().map(|&(column, _)| column).collect();
-    let theirs: Vec<u32> = floats(&python["indices"])
+    let theirs: Vec<u32> = numbers(&python["indices"])
         .into_iter()
         .map(|c| c as u32)
         .collect();
     assert_eq!(columns, theirs);
-    for (&(column, rust), python) in weights.iter().zip(floats(&python["values"])) {
+    for (&(column, rust), python) in weights.iter().zip(numbers(&python["values"])) {
         assert_eq!(rust.to_bits(), python.to_bits(), "column {column}");
     }
     assert_eq!(
