@@ -198,10 +198,11 @@ impl SparseWeights {
                 let grid = f64::from(1u32 << 20);
                 let (low, step) = if low.is_finite() && high > low {
                     let low = (low * grid).floor() / grid;
-                    (
-                        low,
-                        ((high - low) / f64::from(LOG8_CODES - 1) * grid).ceil() / grid,
-                    )
+                    let steps = f64::from(LOG8_CODES - 1);
+                    // The top code stays within what a file may hold, a hair below the bound.
+                    let widest = ((MAX_WEIGHT.ln() - 1e-6 - low) / steps * grid).floor() / grid;
+                    let step = ((high - low) / steps * grid).ceil() / grid;
+                    (low, step.min(widest).max(0.0))
                 } else if low.is_finite() {
                     ((low * grid).floor() / grid, 0.0)
                 } else {
@@ -569,6 +570,29 @@ mod tests {
         assert_eq!(weights.iter().next(), Some((1, 2.0)));
     }
 
+    #[test]
+    fn log8_weights_keep_their_size_to_a_few_percent_within_the_bounds() {
+        let entries = [(1, 2.0), (2, -0.5), (3, 1e-3), (4, -0.123_456)];
+        let weights = SparseWeights::from_entries(&entries, WeightPrecision::Log8);
+        assert_eq!(weights.len(), entries.len());
+        for ((_, stored), (column, original)) in weights.iter().zip(entries) {
+            assert_eq!(stored.signum(), original.signum(), "{column}");
+            // 127 steps over a factor of 2,000 are 6% apart; rounding costs half of one.
+            assert!(
+                (stored / original - 1.0).abs() < 0.031,
+                "{column}: {stored}"
+            );
+        }
+        let extremes = [(1, MAX_WEIGHT), (2, -1e-300)];
+        let weights = SparseWeights::from_entries(&extremes, WeightPrecision::Log8);
+        let largest = weights.iter().map(|(_, w)| w.abs()).fold(0.0, f64::max);
+        assert!(largest <= MAX_WEIGHT, "{largest:e}");
+        let model = Model { weights, ..model() };
+        assert!(
+            Model::decode(&model.encode()).is_ok(),
+            "a file it wrote is read back"
+        );
+    }
     #[test]
     fn the_file_limit_holds_the_largest_model() {
         let widest_weight = 5 + 8 + 8;

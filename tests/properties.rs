@@ -47,7 +47,11 @@ fn config() -> impl Strategy<Value = Config> {
         Just(StepSize::Optimal),
         (1e-6f64..=10.0).prop_map(|eta0| StepSize::AdaGrad { eta0 }),
     ];
-    let precision = prop_oneof![Just(WeightPrecision::F64), Just(WeightPrecision::Scaled16)];
+    let precision = prop_oneof![
+        Just(WeightPrecision::F64),
+        Just(WeightPrecision::Scaled16),
+        Just(WeightPrecision::Log8),
+    ];
     let alpha = prop_oneof![Just(1e-10), Just(1.0), 1e-10f64..=1.0];
     (
         (1u32..=4096, stop_words, (1u8..=3, 0u8..=2)),
