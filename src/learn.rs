@@ -361,21 +361,50 @@ impl SgdClassifier {
         Ok(())
     }
 
-    /// Zeroes all but the `keep` weights of largest magnitude (ties broken by `order`, the
-    /// slots' columns, so that the result does not depend on slot numbering), to make a
-    /// smaller model file; learning afterwards may use any column again.
-    pub(crate) fn keep_largest(&mut self, keep: usize, order: &[u32]) {
+    /// Turns a model learned on rows whose slots' values were multiplied by `scales` into one
+    /// that takes rows as they are and decides as it did: each weight is multiplied by its
+    /// slot's scale, and its AdaGrad sum becomes the sum of the same gradients on unscaled
+    /// rows (divided by the scale's square, at most `MAX_SQUARED_SUM`), so that a taught
+    /// example moves the weights of barely scaled features barely.
+    pub(crate) fn fold_scales(&mut self, scales: &[f64]) -> Result<(), LearnError> {
+        if scales.len() != self.weights.len() {
+            return Err(LearnError::LengthMismatch {
+                rows: scales.len(),
+                labels: self.weights.len(),
+            });
+        }
+        let folded: Vec<f64> = self.weights.iter().zip(scales).map(|(w, s)| w * s).collect();
+        if folded.iter().any(|w| !(-MAX_WEIGHT..=MAX_WEIGHT).contains(w)) {
+            return Err(LearnError::OutOfBounds);
+        }
+        self.weights = folded;
+        if matches!(self.config.step, StepSize::AdaGrad { .. }) {
+            for (sum, scale) in self.sums.per_slot.iter_mut().zip(scales) {
+                let unscaled = *sum / (scale * scale);
+                *sum = if unscaled.is_nan() {
+                    0.0
+                } else {
+                    unscaled.min(MAX_SQUARED_SUM)
+                };
+            }
+        }
+        self.support = Support::default();
+        Ok(())
+    }
+
+    /// Zeroes all but the `keep` non-zero weights of largest `importance` (one a slot; ties
+    /// broken by `order`, the slots' columns, so that the result does not depend on slot
+    /// numbering), to make a smaller model file; learning afterwards may use any column again.
+    pub(crate) fn keep_largest(&mut self, keep: usize, importance: &[f64], order: &[u32]) {
         let mut nonzero: Vec<usize> = (0..self.weights.len())
             .filter(|&slot| self.weights[slot] != 0.0)
             .collect();
         if nonzero.len() <= keep {
             return;
         }
-        let weights = &self.weights;
         let larger_first = |a: &usize, b: &usize| {
-            weights[*b]
-                .abs()
-                .total_cmp(&weights[*a].abs())
+            importance[*b]
+                .total_cmp(&importance[*a])
                 .then(order[*a].cmp(&order[*b]))
         };
         nonzero.select_nth_unstable_by(keep, larger_first);
@@ -733,7 +762,8 @@ mod tests {
     fn pruning_keeps_the_largest_weights() {
         let mut learner =
             SgdClassifier::from_state(optimal(), vec![0.5, -2.0, 0.0, 1.0, -0.1], 0.0, 1.0, None);
-        learner.keep_largest(2, &[0, 1, 2, 3, 4]);
+        let importance: Vec<f64> = learner.weights().iter().map(|w| w.abs()).collect();
+        learner.keep_largest(2, &importance, &[0, 1, 2, 3, 4]);
         assert_eq!(learner.weights(), [0.0, -2.0, 0.0, 1.0, 0.0]);
     }
 

@@ -8,10 +8,11 @@
 
 mod holdout;
 mod metrics;
+mod ratios;
 mod recipe;
 mod training;
 
 pub use holdout::HoldOut;
 pub use metrics::{Confusion, RocPoint, Scores, Summary};
-pub use recipe::{Recipe, RecipeError};
+pub use recipe::{Pruning, Recipe, RecipeError};
 pub use training::{TrainError, Training};

@@ -5,6 +5,9 @@ use thiserror::Error;
 use crate::config::{Config, ConfigError, StepSize, StopWords, WeightPrecision};
 use crate::model::MAX_STORED_WEIGHTS;
 
+/// More smoothing than any corpus has rows would drown every count.
+const MAX_RATIO_SMOOTHING: f64 = 1e9;
+
 /// The pipeline to build and how to train it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recipe {
@@ -16,8 +19,24 @@ pub struct Recipe {
     /// Average the weights after every batch of the last N passes and keep the average
     /// (0: keep the last weights).
     pub average_last: u32,
-    /// Keep only this many weights, the largest (`None`: every non-zero weight).
+    /// Keep only this many weights, the most important (`None`: every non-zero weight).
     pub keep_weights: Option<usize>,
+    /// What makes a weight important when pruning.
+    pub prune_by: Pruning,
+    /// Scale each feature by its Naive Bayes log-count ratio, each count smoothed by this
+    /// much, counted in a first pass of its own (`None`: learn the features as they are).
+    pub ratio_smoothing: Option<f64>,
+}
+
+/// How the weights a pruned model keeps are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pruning {
+    /// The largest in magnitude.
+    Magnitude,
+    /// The largest magnitude times the square root of the number of training rows the feature
+    /// occurs in: a weight that moves many decisions a little outranks one that moves a rare
+    /// review a lot.
+    Use,
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -30,6 +49,8 @@ pub enum RecipeError {
     NoPass,
     #[error("averaging over the last {average_last} passes, but there are only {passes}")]
     AverageBeyondPasses { average_last: u32, passes: u32 },
+    #[error("the log-count ratios' smoothing is {0}; it must be a count above 0 and at most 1e9")]
+    RatioSmoothing(f64),
     #[error(
         "keeping {0} weights; a model file stores at most {MAX_STORED_WEIGHTS}, so keep fewer"
     )]
@@ -58,29 +79,34 @@ impl Recipe {
             passes: 1,
             average_last: 0,
             keep_weights: None,
+            prune_by: Pruning::Magnitude,
+            ratio_smoothing: None,
         }
     }
 
-    /// The model the site ships: every word kept, word bigrams, AdaGrad steps, one pass, the
-    /// 120,000 largest weights kept at 8 bits on a logarithmic scale.
+    /// The model the site ships: every word kept, word bigrams and trigrams hashed into 2^22
+    /// columns, each scaled by its log-count ratio, AdaGrad steps, three passes with the weights averaged
+    /// over the last two, and the 120,000 weights that move the most decisions kept at 8 bits
+    /// on a logarithmic scale.
     ///
-    /// Chosen on validation rows carved from the 45,000 training rows (the last 5,000 of
-    /// them): 150,000 weights at 16 bits scored 0.9176 (log loss 0.2243) in 364 KB gzip'd; at
-    /// 8 bits the same, in 214 KB; 120,000 at 8 bits 0.9178 (0.2252) in 180 KB; 100,000,
-    /// 0.9174 (0.2266).
+    /// Chosen by 5-fold cross-validation on the standard split's training reviews
+    /// (`scripts/validation_report.py`; the table is in `model/variants.md`).
     pub fn site() -> Recipe {
         let mut config = Config::notebook();
         config.tokenizer.stop_words = StopWords::None;
-        config.tokenizer.ngram_range = (1, 2);
+        config.tokenizer.ngram_range = (1, 3);
+        config.n_features = 1 << 22;
         config.learner.alpha = 1e-6;
-        config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
+        config.learner.step = StepSize::AdaGrad { eta0: 1.0 };
         config.precision = WeightPrecision::Log8;
         Recipe {
             config,
             batch_size: 1000,
-            passes: 1,
-            average_last: 0,
+            passes: 3,
+            average_last: 2,
             keep_weights: Some(120_000),
+            prune_by: Pruning::Use,
+            ratio_smoothing: Some(1.0),
         }
     }
 
@@ -99,6 +125,12 @@ impl Recipe {
                 passes: self.passes,
             });
         }
+        if let Some(smoothing) = self
+            .ratio_smoothing
+            .filter(|s| !(s.is_finite() && *s > 0.0 && *s <= MAX_RATIO_SMOOTHING))
+        {
+            return Err(RecipeError::RatioSmoothing(smoothing));
+        }
         if let Some(keep) = self.keep_weights.filter(|&keep| keep > MAX_STORED_WEIGHTS) {
             return Err(RecipeError::TooManyWeights(keep));
         }
@@ -114,11 +146,18 @@ impl Recipe {
         };
         let kept = self
             .keep_weights
-            .map_or("every non-zero weight kept".to_owned(), |keep| {
-                format!("the {keep} largest weights kept")
+            .map_or("every non-zero weight kept".to_owned(), |keep| match self.prune_by {
+                Pruning::Magnitude => format!("the {keep} largest weights kept"),
+                Pruning::Use => format!("the {keep} weights of most use kept"),
             });
+        let scaled = match self.ratio_smoothing {
+            None => String::new(),
+            Some(smoothing) => {
+                format!("features scaled by log-count ratios (smoothing {smoothing}), ")
+            }
+        };
         format!(
-            "batches of {}, {} {passes}{averaged}, {kept}",
+            "{scaled}batches of {}, {} {passes}{averaged}, {kept}",
             self.batch_size, self.passes
         )
     }
@@ -136,11 +175,19 @@ mod tests {
         }
         assert_eq!(Recipe::named("seed"), None);
         let mut recipe = Recipe::site();
-        recipe.average_last = 2;
+        recipe.average_last = 4;
         assert!(recipe.check().is_err());
+        for smoothing in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let recipe = Recipe {
+                ratio_smoothing: Some(smoothing),
+                ..Recipe::site()
+            };
+            assert!(recipe.check().is_err(), "{smoothing}");
+        }
         assert_eq!(
             Recipe::site().schedule(),
-            "batches of 1000, 1 pass, the 120000 largest weights kept"
+            "features scaled by log-count ratios (smoothing 1), batches of 1000, 3 passes, \
+             weights averaged over the last 2, the 120000 weights of most use kept"
         );
     }
 }

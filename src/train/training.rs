@@ -2,11 +2,14 @@
 //!
 //! In the spirit of linfa: a [`Recipe`] is checked into a [`Training`], which learns row by
 //! row (`partial_fit` on each full batch) for as many passes as the recipe asks, then
-//! `finish` averages, prunes and hands back the classifier.
+//! `finish` averages, prunes and hands back the classifier. A recipe that scales features by
+//! their log-count ratios first takes one pass that only counts; every recipe counts in its
+//! first pass how often each feature occurs, to prune by use.
 
 use thiserror::Error;
 
-use super::recipe::{Recipe, RecipeError};
+use super::ratios::RatioCounts;
+use super::recipe::{Pruning, Recipe, RecipeError};
 use crate::classifier::{Classifier, Featurizer};
 use crate::label::Label;
 use crate::learn::{ColumnSlots, LearnError, SgdClassifier};
@@ -42,6 +45,20 @@ pub struct Training {
     batches: u64,
     /// When averaging: the sum of the weights and intercepts after each batch.
     average: Option<Average>,
+    scaling: Scaling,
+    /// How often each slot occurs, counted in the first pass.
+    counts: RatioCounts,
+}
+
+/// What a recipe's log-count ratios have come to.
+#[derive(Debug)]
+enum Scaling {
+    /// The recipe learns the rows as they are.
+    None,
+    /// The first pass only counts.
+    Counting { smoothing: f64 },
+    /// Each slot's ratio, by which its values are multiplied before learning.
+    Ratios(Vec<f64>),
 }
 
 /// A running sum of weight vectors, for Polyak averaging at batch granularity: the mean of
@@ -68,7 +85,12 @@ impl Training {
             rows_learned: 0,
             batches: 0,
             average: None,
+            scaling: Scaling::None,
+            counts: RatioCounts::default(),
         };
+        if let Some(smoothing) = training.recipe.ratio_smoothing {
+            training.scaling = Scaling::Counting { smoothing };
+        }
         training.start_averaging_if_due();
         Ok(training)
     }
@@ -82,12 +104,18 @@ impl Training {
         Featurizer::new(&self.recipe.config)
     }
 
-    /// The pass being learned, from 1.
+    /// The pass over the rows being taken, from 1 (the counting pass, if the recipe has one,
+    /// is the first).
     pub fn pass(&self) -> u32 {
         self.pass
     }
 
-    /// Rows learned so far, each pass counted.
+    /// Passes over the rows the whole run takes, the counting pass included.
+    pub fn passes(&self) -> u32 {
+        self.recipe.passes + u32::from(self.recipe.ratio_smoothing.is_some())
+    }
+
+    /// Rows taken so far, each pass counted.
     pub fn rows_learned(&self) -> u64 {
         self.rows_learned
     }
@@ -112,6 +140,22 @@ impl Training {
             }
             *column = self.slots.slot_or_insert(*column);
         }
+        if self.pass == 1 {
+            self.counts.count(&row, label);
+        }
+        match &self.scaling {
+            Scaling::None => {}
+            Scaling::Counting { .. } => {
+                self.rows_learned += 1;
+                return Ok(());
+            }
+            Scaling::Ratios(ratios) => {
+                for (value, slot) in row.values.iter_mut().zip(&row.indices) {
+                    // A feature the counting pass never met carries no evidence.
+                    *value *= ratios.get(*slot as usize).copied().unwrap_or(0.0);
+                }
+            }
+        }
         self.batch.push(row);
         self.labels.push(label);
         self.rows_learned += 1;
@@ -125,6 +169,9 @@ impl Training {
     /// the same order, for the next pass, if [`Training::pass`] is still within the recipe's.
     pub fn end_pass(&mut self) -> Result<(), TrainError> {
         self.flush()?;
+        if let Scaling::Counting { smoothing } = self.scaling {
+            self.scaling = Scaling::Ratios(self.counts.ratios(self.slots.len(), smoothing));
+        }
         self.pass += 1;
         self.start_averaging_if_due();
         Ok(())
@@ -132,7 +179,7 @@ impl Training {
 
     /// Whether the recipe wants another pass.
     pub fn wants_another_pass(&self) -> bool {
-        self.pass <= self.recipe.passes
+        self.pass <= self.passes()
     }
 
     /// Learns what is left, averages and prunes as the recipe says, and hands back the
@@ -140,7 +187,7 @@ impl Training {
     /// been scored).
     pub fn finish(mut self) -> Result<Classifier, TrainError> {
         self.flush()?;
-        if self.rows_learned == 0 {
+        if self.batches == 0 {
             return Err(TrainError::NothingLearned);
         }
         if let Some(average) = self.average.take() {
@@ -149,8 +196,21 @@ impl Training {
             self.learner
                 .replace_weights(weights, average.intercept / count)?;
         }
+        if let Scaling::Ratios(ratios) = &self.scaling {
+            self.learner.fold_scales(ratios)?;
+        }
         if let Some(keep) = self.recipe.keep_weights {
-            self.learner.keep_largest(keep, self.slots.columns());
+            let weights = self.learner.weights();
+            let importance: Vec<f64> = match self.recipe.prune_by {
+                Pruning::Magnitude => weights.iter().map(|w| w.abs()).collect(),
+                Pruning::Use => weights
+                    .iter()
+                    .zip(self.counts.occurrences(weights.len()))
+                    .map(|(w, rows)| w.abs() * rows.sqrt())
+                    .collect(),
+            };
+            self.learner
+                .keep_largest(keep, &importance, self.slots.columns());
         }
         let stored = self.learner.weights().iter().filter(|w| **w != 0.0).count();
         if stored > MAX_STORED_WEIGHTS {
@@ -167,7 +227,7 @@ impl Training {
     }
 
     fn start_averaging_if_due(&mut self) {
-        let averages_from = self.recipe.passes - self.recipe.average_last + 1;
+        let averages_from = self.passes() - self.recipe.average_last + 1;
         if self.recipe.average_last > 0 && self.pass >= averages_from {
             self.average.get_or_insert(Average {
                 weights: Vec::new(),
@@ -258,8 +318,12 @@ mod tests {
                 training.learn(row, label).expect("learns");
             }
             training.end_pass().expect("ends");
+            if training.pass() == 2 {
+                assert_eq!(training.batches(), 0, "the first pass only counts");
+            }
         }
-        assert_eq!(training.rows_learned(), 10);
+        assert_eq!(training.passes(), 3);
+        assert_eq!(training.rows_learned(), 15);
         let trained = training.finish().expect("finishes");
         assert_eq!(trained.weights().len(), 3);
         assert!(trained.predict_proba("great acting") > trained.predict_proba("dull plot"));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use movieclassifier::read::DEFAULT_SHUFFLE_ROWS;
-use movieclassifier::train::Recipe;
+use movieclassifier::train::{Pruning, Recipe};
 use movieclassifier::{StepSize, StopWords, WeightPrecision};
 
 use crate::data::{Columns, Reading, Splits};
@@ -219,6 +219,24 @@ pub struct Overrides {
     /// How the model file stores weights [default: the preset's].
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
+    /// Scale features by their Naive Bayes log-count ratios, each count smoothed by X,
+    /// counted in a first pass [default: the preset's].
+    #[arg(long, value_name = "X", conflicts_with = "no_ratios")]
+    pub ratio_smoothing: Option<f64>,
+    /// Learn the features as they are, without log-count ratios.
+    #[arg(long)]
+    pub no_ratios: bool,
+    /// Which weights --keep-weights keeps [default: the preset's].
+    #[arg(long, value_enum)]
+    pub prune_by: Option<PruneByArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PruneByArg {
+    /// The largest in magnitude.
+    Magnitude,
+    /// The largest magnitude times the square root of the rows the feature occurs in.
+    Use,
 }
 
 impl Overrides {
@@ -261,6 +279,17 @@ impl Overrides {
         }
         if let Some(average_last) = self.average_last {
             recipe.average_last = average_last;
+        }
+        if self.no_ratios {
+            recipe.ratio_smoothing = None;
+        } else if self.ratio_smoothing.is_some() {
+            recipe.ratio_smoothing = self.ratio_smoothing;
+        }
+        if let Some(prune_by) = self.prune_by {
+            recipe.prune_by = match prune_by {
+                PruneByArg::Magnitude => Pruning::Magnitude,
+                PruneByArg::Use => Pruning::Use,
+            };
         }
         if self.keep_all_weights {
             recipe.keep_weights = None;

@@ -177,10 +177,13 @@ fn sorted_aclimdb_folders_and_archives_are_mixed_and_learn_well() {
     assert!(!warned(&report), "{report}");
     assert!(from_archive > 0.85, "archive: {from_archive}");
 
-    // Learned in the order it lies, the same data makes a useless model.
+    // Learned in the order it lies in one pass, the same data makes a useless model. (The
+    // site recipe's log-count ratios, counted over every row before learning, and its
+    // averaged passes make it far less so; the warning stands.)
     let sorted = root.join("sorted.csv");
     write_sorted_csv(&sorted);
-    let (report, in_file_order) = train_and_score(&sorted, &[], &folder);
+    let one_pass = ["--no-ratios", "--passes", "1", "--average-last", "0"];
+    let (report, in_file_order) = train_and_score(&sorted, &one_pass, &folder);
     assert!(warned(&report), "{report}");
     assert!(in_file_order < 0.7, "sorted CSV: {in_file_order}");
     let (report, shuffled) = train_and_score(&sorted, &["--shuffle", "5000"], &folder);
