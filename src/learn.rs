@@ -373,8 +373,16 @@ impl SgdClassifier {
                 labels: self.weights.len(),
             });
         }
-        let folded: Vec<f64> = self.weights.iter().zip(scales).map(|(w, s)| w * s).collect();
-        if folded.iter().any(|w| !(-MAX_WEIGHT..=MAX_WEIGHT).contains(w)) {
+        let folded: Vec<f64> = self
+            .weights
+            .iter()
+            .zip(scales)
+            .map(|(w, s)| w * s)
+            .collect();
+        if folded
+            .iter()
+            .any(|w| !(-MAX_WEIGHT..=MAX_WEIGHT).contains(w))
+        {
             return Err(LearnError::OutOfBounds);
         }
         self.weights = folded;

@@ -146,9 +146,11 @@ impl Recipe {
         };
         let kept = self
             .keep_weights
-            .map_or("every non-zero weight kept".to_owned(), |keep| match self.prune_by {
-                Pruning::Magnitude => format!("the {keep} largest weights kept"),
-                Pruning::Use => format!("the {keep} weights of most use kept"),
+            .map_or("every non-zero weight kept".to_owned(), |keep| {
+                match self.prune_by {
+                    Pruning::Magnitude => format!("the {keep} largest weights kept"),
+                    Pruning::Use => format!("the {keep} weights of most use kept"),
+                }
             });
         let scaled = match self.ratio_smoothing {
             None => String::new(),
