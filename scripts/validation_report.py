@@ -25,12 +25,12 @@ FOLDS = 5
 ALL = ['--keep-all-weights']
 
 
-def recipe(ratios=1, passes=3, average=2, eta0=1, log2=22, keep='all', prune='use', ngrams=2):
+def recipe(ratios=1, floor=0, passes=3, average=2, eta0=1, log2=22, keep='all', prune='use', ngrams=2):
     """Every option the choice is about, spelled out, on top of the site recipe's tokenizer
     (every word kept), AdaGrad, batches of 1,000 and 8-bit weights."""
     args = ['--passes', str(passes), '--average-last', str(average), '--adagrad', str(eta0),
             '--features-log2', str(log2), '--ngram-max', str(ngrams), '--prune-by', prune]
-    args += ['--ratio-smoothing', str(ratios)] if ratios else ['--no-ratios']
+    args += ['--ratio-smoothing', str(ratios), '--ratio-floor', str(floor)] if ratios else ['--no-ratios']
     args += ALL if keep == 'all' else ['--keep-weights', str(keep)]
     return args
 
@@ -38,9 +38,9 @@ def recipe(ratios=1, passes=3, average=2, eta0=1, log2=22, keep='all', prune='us
 # (the variant, trainer options)
 VARIANTS = [
     ('the site recipe before: 1 pass, eta0 0.6, 2^21 features, the 120,000 largest weights kept',
-     recipe(None, 1, 0, 0.6, 21, 120_000, 'magnitude')),
-    ('same, every weight kept', recipe(None, 1, 0, 0.6, 21)),
-    ('log-count ratios (smoothing 1), every weight kept', recipe(1, 1, 0, 0.6, 21)),
+     recipe(None, 0, 1, 0, 0.6, 21, 120_000, 'magnitude')),
+    ('same, every weight kept', recipe(None, 0, 1, 0, 0.6, 21)),
+    ('log-count ratios (smoothing 1), every weight kept', recipe(1, 0, 1, 0, 0.6, 21)),
     ('ratios, 3 passes averaged over the last 2, eta0 1', recipe(log2=21)),
     ('same, eta0 0.6', recipe(eta0=0.6, log2=21)),
     ('same, eta0 2', recipe(eta0=2, log2=21)),
@@ -57,6 +57,12 @@ VARIANTS = [
     ('same, trigrams, 120,000 kept by use', recipe(keep=120_000, ngrams=3)),
     ('same, trigrams, 160,000 kept by use', recipe(keep=160_000, ngrams=3)),
     ('same, trigrams, 300,000 kept by use', recipe(keep=300_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 5', recipe(ratios=5, keep=120_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 20', recipe(ratios=20, keep=120_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 1, floor 0.1', recipe(floor=0.1, keep=120_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 5, floor 0.1', recipe(ratios=5, floor=0.1, keep=120_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 5, floor 0.3', recipe(ratios=5, floor=0.3, keep=120_000, ngrams=3)),
+    ('trigrams, 120,000 kept by use, smoothing 20, floor 0.1', recipe(ratios=20, floor=0.1, keep=120_000, ngrams=3)),
     ('**the site recipe now** (its defaults)', []),
 ]
 

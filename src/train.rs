@@ -14,5 +14,6 @@ mod training;
 
 pub use holdout::HoldOut;
 pub use metrics::{Confusion, RocPoint, Scores, Summary};
+pub use ratios::{LogCountRatios, RatiosError};
 pub use recipe::{Pruning, Recipe, RecipeError};
 pub use training::{TrainError, Training};

@@ -2,11 +2,9 @@
 
 use thiserror::Error;
 
+use super::ratios::{LogCountRatios, RatiosError};
 use crate::config::{Config, ConfigError, StepSize, StopWords, WeightPrecision};
 use crate::model::MAX_STORED_WEIGHTS;
-
-/// More smoothing than any corpus has rows would drown every count.
-const MAX_RATIO_SMOOTHING: f64 = 1e9;
 
 /// The pipeline to build and how to train it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,9 +21,9 @@ pub struct Recipe {
     pub keep_weights: Option<usize>,
     /// What makes a weight important when pruning.
     pub prune_by: Pruning,
-    /// Scale each feature by its Naive Bayes log-count ratio, each count smoothed by this
-    /// much, counted in a first pass of its own (`None`: learn the features as they are).
-    pub ratio_smoothing: Option<f64>,
+    /// Scale each feature by its Naive Bayes log-count ratio, counted in a first pass of its
+    /// own (`None`: learn the features as they are).
+    pub ratios: Option<LogCountRatios>,
 }
 
 /// How the weights a pruned model keeps are chosen.
@@ -49,8 +47,8 @@ pub enum RecipeError {
     NoPass,
     #[error("averaging over the last {average_last} passes, but there are only {passes}")]
     AverageBeyondPasses { average_last: u32, passes: u32 },
-    #[error("the log-count ratios' smoothing is {0}; it must be a count above 0 and at most 1e9")]
-    RatioSmoothing(f64),
+    #[error(transparent)]
+    Ratios(#[from] RatiosError),
     #[error(
         "keeping {0} weights; a model file stores at most {MAX_STORED_WEIGHTS}, so keep fewer"
     )]
@@ -80,7 +78,7 @@ impl Recipe {
             average_last: 0,
             keep_weights: None,
             prune_by: Pruning::Magnitude,
-            ratio_smoothing: None,
+            ratios: None,
         }
     }
 
@@ -106,7 +104,10 @@ impl Recipe {
             average_last: 2,
             keep_weights: Some(120_000),
             prune_by: Pruning::Use,
-            ratio_smoothing: Some(1.0),
+            ratios: Some(LogCountRatios {
+                smoothing: 5.0,
+                floor: 0.1,
+            }),
         }
     }
 
@@ -125,11 +126,8 @@ impl Recipe {
                 passes: self.passes,
             });
         }
-        if let Some(smoothing) = self
-            .ratio_smoothing
-            .filter(|s| !(s.is_finite() && *s > 0.0 && *s <= MAX_RATIO_SMOOTHING))
-        {
-            return Err(RecipeError::RatioSmoothing(smoothing));
+        if let Some(ratios) = self.ratios {
+            ratios.check()?;
         }
         if let Some(keep) = self.keep_weights.filter(|&keep| keep > MAX_STORED_WEIGHTS) {
             return Err(RecipeError::TooManyWeights(keep));
@@ -152,11 +150,11 @@ impl Recipe {
                     Pruning::Use => format!("the {keep} weights of most use kept"),
                 }
             });
-        let scaled = match self.ratio_smoothing {
+        let scaled = match self.ratios {
             None => String::new(),
-            Some(smoothing) => {
-                format!("features scaled by log-count ratios (smoothing {smoothing}), ")
-            }
+            Some(LogCountRatios { smoothing, floor }) => format!(
+                "features scaled by log-count ratios (smoothing {smoothing}, floor {floor}), "
+            ),
         };
         format!(
             "{scaled}batches of {}, {} {passes}{averaged}, {kept}",
@@ -179,16 +177,18 @@ mod tests {
         let mut recipe = Recipe::site();
         recipe.average_last = 4;
         assert!(recipe.check().is_err());
-        for smoothing in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let recipe = Recipe {
-                ratio_smoothing: Some(smoothing),
-                ..Recipe::site()
-            };
-            assert!(recipe.check().is_err(), "{smoothing}");
-        }
+        let recipe = Recipe {
+            ratios: Some(LogCountRatios {
+                smoothing: 0.0,
+                floor: 0.0,
+            }),
+            ..Recipe::site()
+        };
+        assert!(recipe.check().is_err());
         assert_eq!(
             Recipe::site().schedule(),
-            "features scaled by log-count ratios (smoothing 1), batches of 1000, 3 passes, \
+            "features scaled by log-count ratios (smoothing 5, floor 0.1), batches of 1000, \
+             3 passes, \
              weights averaged over the last 2, the 120000 weights of most use kept"
         );
     }

@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use super::ratios::RatioCounts;
+use super::ratios::{LogCountRatios, RatioCounts};
 use super::recipe::{Pruning, Recipe, RecipeError};
 use crate::classifier::{Classifier, Featurizer};
 use crate::label::Label;
@@ -56,9 +56,9 @@ enum Scaling {
     /// The recipe learns the rows as they are.
     None,
     /// The first pass only counts.
-    Counting { smoothing: f64 },
-    /// Each slot's ratio, by which its values are multiplied before learning.
-    Ratios(Vec<f64>),
+    Counting(LogCountRatios),
+    /// Each slot's scale, by which its values are multiplied before learning.
+    Scales { scales: Vec<f64>, floor: f64 },
 }
 
 /// A running sum of weight vectors, for Polyak averaging at batch granularity: the mean of
@@ -88,8 +88,8 @@ impl Training {
             scaling: Scaling::None,
             counts: RatioCounts::default(),
         };
-        if let Some(smoothing) = training.recipe.ratio_smoothing {
-            training.scaling = Scaling::Counting { smoothing };
+        if let Some(ratios) = training.recipe.ratios {
+            training.scaling = Scaling::Counting(ratios);
         }
         training.start_averaging_if_due();
         Ok(training)
@@ -112,7 +112,7 @@ impl Training {
 
     /// Passes over the rows the whole run takes, the counting pass included.
     pub fn passes(&self) -> u32 {
-        self.recipe.passes + u32::from(self.recipe.ratio_smoothing.is_some())
+        self.recipe.passes + u32::from(self.recipe.ratios.is_some())
     }
 
     /// Rows taken so far, each pass counted.
@@ -145,14 +145,14 @@ impl Training {
         }
         match &self.scaling {
             Scaling::None => {}
-            Scaling::Counting { .. } => {
+            Scaling::Counting(_) => {
                 self.rows_learned += 1;
                 return Ok(());
             }
-            Scaling::Ratios(ratios) => {
+            Scaling::Scales { scales, floor } => {
                 for (value, slot) in row.values.iter_mut().zip(&row.indices) {
                     // A feature the counting pass never met carries no evidence.
-                    *value *= ratios.get(*slot as usize).copied().unwrap_or(0.0);
+                    *value *= scales.get(*slot as usize).copied().unwrap_or(*floor);
                 }
             }
         }
@@ -169,8 +169,11 @@ impl Training {
     /// the same order, for the next pass, if [`Training::pass`] is still within the recipe's.
     pub fn end_pass(&mut self) -> Result<(), TrainError> {
         self.flush()?;
-        if let Scaling::Counting { smoothing } = self.scaling {
-            self.scaling = Scaling::Ratios(self.counts.ratios(self.slots.len(), smoothing));
+        if let Scaling::Counting(ratios) = self.scaling {
+            self.scaling = Scaling::Scales {
+                scales: self.counts.scales(self.slots.len(), ratios),
+                floor: ratios.floor,
+            };
         }
         self.pass += 1;
         self.start_averaging_if_due();
@@ -196,8 +199,8 @@ impl Training {
             self.learner
                 .replace_weights(weights, average.intercept / count)?;
         }
-        if let Scaling::Ratios(ratios) = &self.scaling {
-            self.learner.fold_scales(ratios)?;
+        if let Scaling::Scales { scales, .. } = &self.scaling {
+            self.learner.fold_scales(scales)?;
         }
         if let Some(keep) = self.recipe.keep_weights {
             let weights = self.learner.weights();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use movieclassifier::read::DEFAULT_SHUFFLE_ROWS;
-use movieclassifier::train::{Pruning, Recipe};
+use movieclassifier::train::{LogCountRatios, Pruning, Recipe};
 use movieclassifier::{StepSize, StopWords, WeightPrecision};
 
 use crate::data::{Columns, Reading, Splits};
@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model in mini-batches and report on the held-out last rows.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Score a model on labelled data.
     Eval(EvalArgs),
     /// Classify one review: label, probability and the notebook's face.
@@ -219,10 +219,13 @@ pub struct Overrides {
     /// How the model file stores weights [default: the preset's].
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
-    /// Scale features by their Naive Bayes log-count ratios, each count smoothed by X,
-    /// counted in a first pass [default: the preset's].
+    /// Scale features by their Naive Bayes log-count ratios, counted in a first pass, each
+    /// count smoothed by X [default: the preset's, or 1 if it has none].
     #[arg(long, value_name = "X", conflicts_with = "no_ratios")]
     pub ratio_smoothing: Option<f64>,
+    /// Add X to each log-count ratio's magnitude [default: the preset's, or 0 if it has none].
+    #[arg(long, value_name = "X", conflicts_with = "no_ratios")]
+    pub ratio_floor: Option<f64>,
     /// Learn the features as they are, without log-count ratios.
     #[arg(long)]
     pub no_ratios: bool,
@@ -281,9 +284,14 @@ impl Overrides {
             recipe.average_last = average_last;
         }
         if self.no_ratios {
-            recipe.ratio_smoothing = None;
-        } else if self.ratio_smoothing.is_some() {
-            recipe.ratio_smoothing = self.ratio_smoothing;
+            recipe.ratios = None;
+        } else if self.ratio_smoothing.is_some() || self.ratio_floor.is_some() {
+            let ratios = recipe.ratios.get_or_insert(LogCountRatios {
+                smoothing: 1.0,
+                floor: 0.0,
+            });
+            ratios.smoothing = self.ratio_smoothing.unwrap_or(ratios.smoothing);
+            ratios.floor = self.ratio_floor.unwrap_or(ratios.floor);
         }
         if let Some(prune_by) = self.prune_by {
             recipe.prune_by = match prune_by {
