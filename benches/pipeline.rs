@@ -1,12 +1,13 @@
 //! The per-review costs behind training and the page: turning one 230-word review into a
-//! feature row, and learning one example, for the seed and default pipelines.
+//! feature row, and learning one example, for the notebook's and the site's pipelines.
 //!
 //! `cargo bench` runs it; these are measurements, never pass/fail tests.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use movieclassifier::{Classifier, Config, Label, StepSize, StopWords};
+use movieclassifier::train::Recipe;
+use movieclassifier::{Classifier, Label};
 
 /// A 230-word review with the markup and punctuation real ones carry.
 fn review() -> String {
@@ -22,18 +23,14 @@ fn review() -> String {
     words.join(" ")
 }
 
-fn default_like() -> Config {
-    let mut config = Config::notebook();
-    config.tokenizer.stop_words = StopWords::None;
-    config.tokenizer.ngram_range = (1, 2);
-    config.learner.step = StepSize::AdaGrad { eta0: 0.6 };
-    config
-}
-
 fn pipeline(c: &mut Criterion) {
     let text = review();
-    for (name, config) in [("seed", Config::notebook()), ("default", default_like())] {
+    for name in Recipe::NAMES {
+        let config = Recipe::named(name).expect("a named recipe").config;
         let mut classifier = Classifier::new(config).expect("valid config");
+        c.bench_function(&format!("{name}: tokenize 230 words"), |b| {
+            b.iter(|| classifier.tokenize(black_box(&text)))
+        });
         c.bench_function(&format!("{name}: tokenize+vectorize 230 words"), |b| {
             b.iter(|| classifier.vectorize(black_box(&text)))
         });
