@@ -134,7 +134,10 @@ mod tests {
         // p = [3, 3, 1, 1] (|p| 8), q = [3, 1, 3, 1] (|q| 8).
         assert_eq!(scales[0], 0.5);
         assert!((scales[1] - 3f64.ln() - 0.5).abs() < 1e-15);
-        assert!((scales[1] - scales[2]).abs() < 1e-15, "the weight carries the sign");
+        assert!(
+            (scales[1] - scales[2]).abs() < 1e-15,
+            "the weight carries the sign"
+        );
         assert_eq!(scales[3], 0.5, "a slot never seen is neutral");
         assert_eq!(counts.occurrences(4), [4.0, 2.0, 2.0, 0.0]);
     }
