@@ -111,6 +111,14 @@ impl Recipe {
         }
     }
 
+    /// Whether training must count how often each feature occurs, in its first pass: for
+    /// the log-count ratios or to prune by use. (The notebook's recipe needs neither; counting
+    /// anyway made it learn the standard split's 25,000 reviews in 0.27 s instead of 0.25 s,
+    /// medians of 5 runs side by side.)
+    pub fn needs_counts(&self) -> bool {
+        self.ratios.is_some() || (self.keep_weights.is_some() && self.prune_by == Pruning::Use)
+    }
+
     /// Checks that the recipe can be trained.
     pub fn check(&self) -> Result<(), RecipeError> {
         self.config.validate()?;
@@ -174,6 +182,8 @@ mod tests {
             assert_eq!(recipe.check(), Ok(()), "{name}");
         }
         assert_eq!(Recipe::named("seed"), None);
+        assert!(Recipe::site().needs_counts());
+        assert!(!Recipe::notebook().needs_counts());
         let mut recipe = Recipe::site();
         recipe.average_last = 4;
         assert!(recipe.check().is_err());

@@ -3,8 +3,8 @@
 //! In the spirit of linfa: a [`Recipe`] is checked into a [`Training`], which learns row by
 //! row (`partial_fit` on each full batch) for as many passes as the recipe asks, then
 //! `finish` averages, prunes and hands back the classifier. A recipe that scales features by
-//! their log-count ratios first takes one pass that only counts; every recipe counts in its
-//! first pass how often each feature occurs, to prune by use.
+//! their log-count ratios first takes one pass that only counts; a recipe that prunes by use
+//! counts in its first pass how often each feature occurs.
 
 use thiserror::Error;
 
@@ -46,7 +46,7 @@ pub struct Training {
     /// When averaging: the sum of the weights and intercepts after each batch.
     average: Option<Average>,
     scaling: Scaling,
-    /// How often each slot occurs, counted in the first pass.
+    /// How often each slot occurs, counted in the first pass when the recipe needs it.
     counts: RatioCounts,
 }
 
@@ -140,7 +140,7 @@ impl Training {
             }
             *column = self.slots.slot_or_insert(*column);
         }
-        if self.pass == 1 {
+        if self.pass == 1 && self.recipe.needs_counts() {
             self.counts.count(&row, label);
         }
         match &self.scaling {
