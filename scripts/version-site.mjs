@@ -28,6 +28,30 @@ const MANIFEST_LINE = /^const MANIFEST = null;.*$/m;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * Adds a modulepreload link, after the page's module script, for every module that script
+ * imports, directly or not (read from their one-line `import ... from './name.js';`
+ * statements), so the browser fetches them all at once instead of a level at a time: on a
+ * repeat visit with the CPU 4x slower, each level of the import graph cost about 100 ms.
+ */
+async function preloadModules(html, from) {
+  const entry = html.match(/<script type="module" src="(?:\.\/)?([\w.-]+\.js)"><\/script>/);
+  if (!entry) return html;
+  const seen = new Set([entry[1]]);
+  const queue = [entry[1]];
+  while (queue.length) {
+    const source = await readFile(join(from, queue.shift()), 'utf8');
+    for (const [, name] of source.matchAll(/^import [^;]* from '\.\/([\w.-]+\.js)';$/gm)) {
+      if (!seen.has(name)) {
+        seen.add(name);
+        queue.push(name);
+      }
+    }
+  }
+  const links = [...seen].slice(1).sort().map((name) => `\n  <link rel="modulepreload" href="./${name}">`);
+  return html.replace(entry[0], entry[0] + links.join(''));
+}
+
 const names = (await readdir(dir, { withFileTypes: true }))
   .filter((entry) => entry.isFile() && entry.name !== ENTRY && entry.name !== SERVICE_WORKER)
   .map((entry) => entry.name)
@@ -42,6 +66,7 @@ for (const name of names) await rename(join(dir, name), join(dir, folder, name))
 
 // index.html names each file it loads in an href or src attribute of its own.
 let html = await readFile(join(dir, ENTRY), 'utf8');
+html = await preloadModules(html, join(dir, folder));
 for (const name of names) {
   html = html.replaceAll(new RegExp(`((?:href|src)=")(?:\\./)?${name.replace(/[.]/g, '\\.')}"`, 'g'), `$1./${folder}/${name}"`);
 }

@@ -46,28 +46,49 @@ function showUpdate(apply) {
   };
 }
 
-let latest = 0;
-async function classifyNow() {
+// One classification in flight at a time, always of the latest text: a keystroke's verdict
+// comes at once (0.1 ms of work in the engine), and a burst of typing, or a review so long
+// that classifying it takes seconds, never queues up stale requests.
+let classifying = null;
+let textChanged = false;
+
+async function classifyOnce() {
   const text = review.value;
-  const ticket = ++latest;
   if (!text.trim()) {
     verdict.textContent = 'Type a review to see its verdict.';
     $('why').hidden = true;
     return;
   }
   const { label, probability, face, spans, explanation } = await call(ENGINE.classify, { text });
-  if (ticket !== latest) return;
+  if (review.value !== text) {
+    textChanged = true;
+    return;
+  }
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
   verdict.className = label;
   highlight(text, explanation.terms, spans, $('highlighted'), $('strongest'));
   $('why').hidden = false;
 }
 
-let timer;
-review.addEventListener('input', () => {
-  clearTimeout(timer);
-  timer = setTimeout(classifyNow, 120);
-});
+function classifyNow() {
+  if (classifying) {
+    textChanged = true;
+    return classifying;
+  }
+  classifying = (async () => {
+    try {
+      do {
+        textChanged = false;
+        await classifyOnce();
+      } while (textChanged);
+    } finally {
+      classifying = null;
+    }
+  })();
+  return classifying;
+}
+
+review.addEventListener('input', () => { classifyNow(); });
 
 for (const button of document.querySelectorAll('[data-example]')) {
   button.addEventListener('click', () => {
@@ -154,8 +175,9 @@ function cannotStart(reason) {
   showProblem('Reload the page to try again. If it keeps failing, this browser may block WebAssembly or workers, or the download was damaged: try again on a better connection.');
 }
 
-function startEngine() {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+/** Starts the engine, or takes over the one boot.js started (`early`). */
+function startEngine(early) {
+  worker = early?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data: { id, type, result, error } }) => {
     if (type === ENGINE.changed) {
       showStatus(result);
@@ -176,6 +198,10 @@ function startEngine() {
     for (const waiting of pending.values()) waiting.reject(failure);
     pending.clear();
   };
+  if (early?.failures.length) {
+    cannotStart(early.failures[0]);
+    return;
+  }
   call(ENGINE.open).then(
     async (status) => {
       maxModelBytes = status.maxModelBytes;
@@ -195,4 +221,11 @@ setUpFiles({ call, showStatus, modelReplaced });
 
 review.value = sessionStorage.getItem(DRAFT) ?? review.value;
 sessionStorage.removeItem(DRAFT);
-register(showUpdate).finally(startEngine);
+// A page the service worker already serves has its engine started by boot.js; a first
+// visit's waits until the service worker holds this version, so each file is downloaded once.
+if (window.earlyEngine) {
+  startEngine(window.earlyEngine);
+  register(showUpdate);
+} else {
+  register(showUpdate).finally(() => startEngine());
+}

@@ -24,19 +24,30 @@ function status() {
   };
 }
 
-// Downloaded once per worker.
-let pretrained = null;
-
-async function open() {
-  if (!pretrained) {
-    const response = await fetch(new URL('./pretrained.postcard', import.meta.url));
+// Downloaded once per worker, from its start, while the engine compiles.
+function download() {
+  const bytes = fetch(new URL('./pretrained.postcard', import.meta.url)).then(async (response) => {
     if (!response.ok) {
       throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
     }
-    pretrained = new Uint8Array(await response.arrayBuffer());
+    return new Uint8Array(await response.arrayBuffer());
+  });
+  // Its failure is reported when the engine opens.
+  bytes.catch(() => {});
+  return bytes;
+}
+let pretrained = download();
+
+async function open() {
+  let bytes;
+  try {
+    bytes = await pretrained;
+  } catch (error) {
+    pretrained = download();
+    throw error;
   }
   if (session) session.close();
-  session = await openSession(pretrained, DATABASE);
+  session = await openSession(bytes, DATABASE);
   return { ...status(), maxModelBytes: maxModelBytes() };
 }
 
@@ -47,8 +58,17 @@ async function changing(promise) {
   return result;
 }
 
+// The page's first request is always to open the engine: begin at once, while the page is
+// still loading, and answer that request with this.
+let opening = enqueue(open);
+opening.catch(() => {});
+
 const handlers = {
-  [ENGINE.open]: open,
+  [ENGINE.open]() {
+    const opened = opening ?? open();
+    opening = null;
+    return opened;
+  },
   [ENGINE.classify]: ({ text }) => session.classify(text),
   async [ENGINE.teach]({ text, positive }) {
     const outcome = await session.teach(text, positive);
