@@ -24,32 +24,22 @@ function status() {
   };
 }
 
-// Downloaded once per worker, from its start, while the engine compiles.
-function download() {
-  const bytes = fetch(new URL('./pretrained.postcard', import.meta.url)).then(async (response) => {
-    if (!response.ok) {
-      throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
-    }
-    return new Uint8Array(await response.arrayBuffer());
-  });
-  // Its failure is reported when the engine opens.
-  bytes.catch(() => {});
-  return bytes;
-}
-let pretrained = download();
-
-async function open() {
-  let bytes;
-  try {
-    bytes = await pretrained;
-  } catch (error) {
-    pretrained = download();
-    throw error;
+// The page's first request is always to open the engine, and its only one to: the model's
+// download and the opening begin at once, while the engine compiles and the page loads, and
+// the request is answered with them.
+const pretrained = fetch(new URL('./pretrained.postcard', import.meta.url)).then(async (response) => {
+  if (!response.ok) {
+    throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
   }
-  if (session) session.close();
-  session = await openSession(bytes, DATABASE);
+  return new Uint8Array(await response.arrayBuffer());
+});
+const opened = enqueue(async () => {
+  session = await openSession(await pretrained, DATABASE);
   return { ...status(), maxModelBytes: maxModelBytes() };
-}
+});
+// Both failures are reported when the page asks.
+pretrained.catch(() => {});
+opened.catch(() => {});
 
 /** Awaits a change to what is stored, then tells the other tabs. */
 async function changing(promise) {
@@ -58,17 +48,8 @@ async function changing(promise) {
   return result;
 }
 
-// The page's first request is always to open the engine: begin at once, while the page is
-// still loading, and answer that request with this.
-let opening = enqueue(open);
-opening.catch(() => {});
-
 const handlers = {
-  [ENGINE.open]() {
-    const opened = opening ?? open();
-    opening = null;
-    return opened;
-  },
+  [ENGINE.open]: () => opened,
   [ENGINE.classify]: ({ text }) => session.classify(text),
   async [ENGINE.teach]({ text, positive }) {
     const outcome = await session.teach(text, positive);

@@ -52,12 +52,12 @@ impl LogCountRatios {
 
 /// In how many positive and negative rows each slot occurs.
 #[derive(Debug, Default)]
-pub struct RatioCounts {
+pub struct ClassCounts {
     positive: Vec<u32>,
     negative: Vec<u32>,
 }
 
-impl RatioCounts {
+impl ClassCounts {
     /// Counts one row of slots (a slot counts once a row, whatever its value).
     pub fn count(&mut self, row: &SparseRow, label: Label) {
         let counts = if label.is_positive() {
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn ratios_favour_the_class_a_feature_occurs_in() {
-        let mut counts = RatioCounts::default();
+        let mut counts = ClassCounts::default();
         counts.count(&row(&[0, 1]), Label::Positive);
         counts.count(&row(&[0, 1]), Label::Positive);
         counts.count(&row(&[0, 2]), Label::Negative);

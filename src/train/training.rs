@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use super::ratios::{LogCountRatios, RatioCounts};
+use super::ratios::{ClassCounts, LogCountRatios};
 use super::recipe::{Pruning, Recipe, RecipeError};
 use crate::classifier::{Classifier, Featurizer};
 use crate::label::Label;
@@ -45,20 +45,11 @@ pub struct Training {
     batches: u64,
     /// When averaging: the sum of the weights and intercepts after each batch.
     average: Option<Average>,
-    scaling: Scaling,
     /// How often each slot occurs, counted in the first pass when the recipe needs it.
-    counts: RatioCounts,
-}
-
-/// What a recipe's log-count ratios have come to.
-#[derive(Debug)]
-enum Scaling {
-    /// The recipe learns the rows as they are.
-    None,
-    /// The first pass only counts.
-    Counting(LogCountRatios),
-    /// Each slot's scale, by which its values are multiplied before learning.
-    Scales { scales: Vec<f64>, floor: f64 },
+    counts: ClassCounts,
+    /// With log-count ratios, each slot's scale, by which its values are multiplied before
+    /// learning: set when the counting pass ends.
+    scales: Vec<f64>,
 }
 
 /// A running sum of weight vectors, for Polyak averaging at batch granularity: the mean of
@@ -85,12 +76,9 @@ impl Training {
             rows_learned: 0,
             batches: 0,
             average: None,
-            scaling: Scaling::None,
-            counts: RatioCounts::default(),
+            counts: ClassCounts::default(),
+            scales: Vec::new(),
         };
-        if let Some(ratios) = training.recipe.ratios {
-            training.scaling = Scaling::Counting(ratios);
-        }
         training.start_averaging_if_due();
         Ok(training)
     }
@@ -143,17 +131,14 @@ impl Training {
         if self.pass == 1 && self.recipe.needs_counts() {
             self.counts.count(&row, label);
         }
-        match &self.scaling {
-            Scaling::None => {}
-            Scaling::Counting(_) => {
+        if let Some(LogCountRatios { floor, .. }) = self.recipe.ratios {
+            if self.pass == 1 {
                 self.rows_learned += 1;
                 return Ok(());
             }
-            Scaling::Scales { scales, floor } => {
-                for (value, slot) in row.values.iter_mut().zip(&row.indices) {
-                    // A feature the counting pass never met carries no evidence.
-                    *value *= scales.get(*slot as usize).copied().unwrap_or(*floor);
-                }
+            for (value, slot) in row.values.iter_mut().zip(&row.indices) {
+                // A feature the counting pass never met carries no evidence.
+                *value *= self.scales.get(*slot as usize).copied().unwrap_or(floor);
             }
         }
         self.batch.push(row);
@@ -169,11 +154,8 @@ impl Training {
     /// the same order, for the next pass, if [`Training::pass`] is still within the recipe's.
     pub fn end_pass(&mut self) -> Result<(), TrainError> {
         self.flush()?;
-        if let Scaling::Counting(ratios) = self.scaling {
-            self.scaling = Scaling::Scales {
-                scales: self.counts.scales(self.slots.len(), ratios),
-                floor: ratios.floor,
-            };
+        if let (Some(ratios), 1) = (self.recipe.ratios, self.pass) {
+            self.scales = self.counts.scales(self.slots.len(), ratios);
         }
         self.pass += 1;
         self.start_averaging_if_due();
@@ -199,8 +181,8 @@ impl Training {
             self.learner
                 .replace_weights(weights, average.intercept / count)?;
         }
-        if let Scaling::Scales { scales, .. } = &self.scaling {
-            self.learner.fold_scales(scales)?;
+        if self.recipe.ratios.is_some() {
+            self.learner.fold_scales(&self.scales)?;
         }
         if let Some(keep) = self.recipe.keep_weights {
             let weights = self.learner.weights();
