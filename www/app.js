@@ -50,7 +50,7 @@ function showUpdate(apply) {
 // comes at once (0.1 ms of work in the engine), and a burst of typing, or a review so long
 // that classifying it takes seconds, never queues up stale requests.
 let classifying = null;
-let textChanged = false;
+let again = false;
 
 async function classifyOnce() {
   const text = review.value;
@@ -61,7 +61,7 @@ async function classifyOnce() {
   }
   const { label, probability, face, spans, explanation } = await call(ENGINE.classify, { text });
   if (review.value !== text) {
-    textChanged = true;
+    again = true;
     return;
   }
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
@@ -72,15 +72,15 @@ async function classifyOnce() {
 
 function classifyNow() {
   if (classifying) {
-    textChanged = true;
+    again = true;
     return classifying;
   }
   classifying = (async () => {
     try {
       do {
-        textChanged = false;
+        again = false;
         await classifyOnce();
-      } while (textChanged);
+      } while (again);
     } finally {
       classifying = null;
     }
@@ -175,9 +175,8 @@ function cannotStart(reason) {
   showProblem('Reload the page to try again. If it keeps failing, this browser may block WebAssembly or workers, or the download was damaged: try again on a better connection.');
 }
 
-/** Starts the engine, or takes over the one boot.js started (`early`). */
-function startEngine(early) {
-  worker = early?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+function startEngine() {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data: { id, type, result, error } }) => {
     if (type === ENGINE.changed) {
       showStatus(result);
@@ -198,10 +197,6 @@ function startEngine(early) {
     for (const waiting of pending.values()) waiting.reject(failure);
     pending.clear();
   };
-  if (early?.failures.length) {
-    cannotStart(early.failures[0]);
-    return;
-  }
   call(ENGINE.open).then(
     async (status) => {
       maxModelBytes = status.maxModelBytes;
@@ -221,11 +216,4 @@ setUpFiles({ call, showStatus, modelReplaced });
 
 review.value = sessionStorage.getItem(DRAFT) ?? review.value;
 sessionStorage.removeItem(DRAFT);
-// A page the service worker already serves has its engine started by boot.js; a first
-// visit's waits until the service worker holds this version, so each file is downloaded once.
-if (window.earlyEngine) {
-  startEngine(window.earlyEngine);
-  register(showUpdate);
-} else {
-  register(showUpdate).finally(() => startEngine());
-}
+register(showUpdate).finally(startEngine);
