@@ -1,5 +1,6 @@
 //! The per-review costs behind training and the page: turning one 230-word review into a
-//! feature row, and learning one example, for the notebook's and the site's pipelines.
+//! feature row, and learning one example, for the notebook's and the site's pipelines; and
+//! reading the shipped model, which every visit to the page does before its first verdict.
 //!
 //! `cargo bench` runs it; these are measurements, never pass/fail tests.
 
@@ -47,5 +48,12 @@ fn pipeline(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, pipeline);
+fn shipped_model(c: &mut Criterion) {
+    let bytes = include_bytes!("../model/pretrained.postcard");
+    c.bench_function("the shipped model: read", |b| {
+        b.iter(|| Classifier::from_bytes(black_box(bytes)).expect("the shipped model reads"))
+    });
+}
+
+criterion_group!(benches, pipeline, shipped_model);
 criterion_main!(benches);

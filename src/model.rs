@@ -240,7 +240,18 @@ impl SparseWeights {
                 Box::new(values.iter().map(move |&v| scale * f64::from(v)))
             }
             WeightValues::Log8 { low, step, codes } => {
-                Box::new(codes.iter().map(move |&code| log8_value(*low, *step, code)))
+                // 128 magnitudes stand for every code: reading a 120,000-weight model took
+                // 10 ms natively with one `exp` a weight, a third of it in `exp`.
+                let magnitudes: [f64; 128] =
+                    std::array::from_fn(|code| log8_value(*low, *step, code as u8));
+                Box::new(codes.iter().map(move |&code| {
+                    let magnitude = magnitudes[usize::from(code & 0x7f)];
+                    if code & 0x80 == 0 {
+                        magnitude
+                    } else {
+                        -magnitude
+                    }
+                }))
             }
         };
         columns.zip(values)

@@ -199,10 +199,12 @@ function startEngine() {
   };
   call(ENGINE.open).then(
     async (status) => {
+      // The verdict first: one asked for while the engine opened waited behind the opening in
+      // the worker, so it answers from the opened model already.
+      await (classifying ?? classifyNow()).catch(() => {});
       maxModelBytes = status.maxModelBytes;
       showStatus(status);
       controls.forEach((control) => { control.disabled = false; });
-      await classifyNow();
       history.refresh();
       queue.open();
     },

@@ -4,11 +4,17 @@
 
 /**
  * Registers the service worker. On a first visit, resolves once it holds this version and
- * controls the page, so that the engine's downloads come from its copy; without a service
- * worker, or if it fails to install, at once.
+ * controls the page, so that the engine's downloads come from its copy; on a visit it
+ * already serves, without a service worker, or if it fails to install, at once.
  */
-export async function register(offerUpdate) {
-  if (!('serviceWorker' in navigator)) return;
+export function register(offerUpdate) {
+  if (!('serviceWorker' in navigator)) return Promise.resolve();
+  const registered = installed(offerUpdate);
+  // A page the service worker already serves starts its engine without waiting for this.
+  return navigator.serviceWorker.controller ? Promise.resolve() : registered;
+}
+
+async function installed(offerUpdate) {
   let registration;
   try {
     registration = await navigator.serviceWorker.register('./sw.js', { updateViaCache: 'none' });
