@@ -1,6 +1,6 @@
 //! The per-review costs behind training and the page: turning one 230-word review into a
 //! feature row, and learning one example, for the notebook's and the site's pipelines; and
-//! reading the shipped model, which every visit to the page does before its first verdict.
+//! with the shipped model, what every visit to the page does: read it, classify and explain.
 //!
 //! `cargo bench` runs it; these are measurements, never pass/fail tests.
 
@@ -52,6 +52,14 @@ fn shipped_model(c: &mut Criterion) {
     let bytes = include_bytes!("../model/pretrained.postcard");
     c.bench_function("the shipped model: read", |b| {
         b.iter(|| Classifier::from_bytes(black_box(bytes)).expect("the shipped model reads"))
+    });
+    let classifier = Classifier::from_bytes(bytes).expect("the shipped model reads");
+    let text = review();
+    c.bench_function("the shipped model: predict_proba 230 words", |b| {
+        b.iter(|| classifier.predict_proba(black_box(&text)))
+    });
+    c.bench_function("the shipped model: explain 230 words", |b| {
+        b.iter(|| classifier.explain(black_box(&text)))
     });
 }
 

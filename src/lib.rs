@@ -32,7 +32,9 @@ pub mod vectorize;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use classifier::{Classifier, Explanation, Featurizer, Prediction, Scratch, TermContribution};
+pub use classifier::{
+    Classifier, Explanation, Featurizer, Prediction, Scratch, TermContribution, TermSpan,
+};
 pub use config::{
     Config, ConfigError, LearnerConfig, LogLoss, StepSize, StopWords, TokenizerConfig,
     WeightPrecision, MAX_T, MAX_WEIGHT,

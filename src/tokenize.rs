@@ -127,7 +127,7 @@ impl Tokenizer {
     /// byte ranges there, in token order (one range, or two for a last word fused with an
     /// emoticon; an emoticon's own is where it stood). For showing a person which words the
     /// model used: it keeps every byte's origin, so it is for one text, not a corpus.
-    pub fn locate(&self, text: &str, tokens: &Tokens) -> Vec<Vec<Range<usize>>> {
+    pub fn locate(&self, text: &str, tokens: &Tokens) -> Vec<Located> {
         // `origin[b]`: where in `text` the character that gave byte `b` of the lowered,
         // tag-stripped text starts. (Stripping ASCII tags before or after lowering is the same.)
         let mut lowered = String::with_capacity(text.len());
@@ -170,18 +170,59 @@ impl Tokenizer {
             .iter()
             .map(|&(start, end)| {
                 if end <= stripped.len() {
-                    return vec![map(start..end)];
+                    return Located::one(map(start..end));
                 }
                 let from = found.get(emoticon).cloned().map(&map);
                 emoticon += 1;
-                let mut ranges = Vec::with_capacity(2);
+                let mut located = Located::default();
                 if start < stripped.len() {
-                    ranges.push(map(start..stripped.len()));
+                    located.push(map(start..stripped.len()));
                 }
-                ranges.extend(from);
-                ranges
+                if let Some(from) = from {
+                    located.push(from);
+                }
+                located
             })
             .collect()
+    }
+}
+
+/// Where one token came from: one byte range of the text, or two for a last word fused
+/// with an emoticon. (Held in place: a list for each token was most of the allocations of
+/// explaining a review.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Located {
+    ranges: [Range<usize>; 2],
+    len: usize,
+}
+
+impl Located {
+    fn one(range: Range<usize>) -> Located {
+        let mut located = Located::default();
+        located.push(range);
+        located
+    }
+
+    fn push(&mut self, range: Range<usize>) {
+        self.ranges[self.len] = range;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Located {
+    type Target = [Range<usize>];
+
+    fn deref(&self) -> &[Range<usize>] {
+        &self.ranges[..self.len]
+    }
+}
+
+impl<'a> IntoIterator for &'a Located {
+    type Item = &'a Range<usize>;
+    type IntoIter = std::slice::Iter<'a, Range<usize>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 

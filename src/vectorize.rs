@@ -97,13 +97,18 @@ impl HashingVectorizer {
 
     /// [`HashingVectorizer::transform`] with buffers kept from text to text.
     pub fn transform_reusing(&self, tokens: &Tokens, keys: &mut Keys) -> SparseRow {
-        // Each occurrence as one sortable key, `column << 1 | negative`: sorting the keys is
-        // what makes the columns ascending.
         keys.keys.clear();
         tokens.for_each_term_parts(|parts| {
             let (column, sign) = self.column_of_parts(parts);
-            keys.keys.push(column << 1 | u32::from(sign < 0.0));
+            keys.push(column, sign);
         });
+        self.row_of(keys)
+    }
+
+    /// The row of the term occurrences in `keys`, each [`Keys::push`]ed with its
+    /// [`HashingVectorizer::column`]: what [`HashingVectorizer::transform`] gives for the text
+    /// they came from.
+    pub fn row_of(&self, keys: &mut Keys) -> SparseRow {
         let key_bits = 33 - (self.n_features - 1).max(1).leading_zeros();
         keys.sort(key_bits);
         let keys = &keys.keys;
@@ -146,6 +151,12 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// One occurrence of a term, as one sortable key, `column << 1 | negative`: sorting the
+    /// keys is what makes the columns ascending.
+    pub fn push(&mut self, column: u32, sign: f64) {
+        self.keys.push(column << 1 | u32::from(sign < 0.0));
+    }
+
     /// Rows shorter than this are sorted by comparison: a radix pass costs a table of counts.
     const RADIX_FROM: usize = 128;
     /// The widest digit a radix pass sorts by: its table of counts stays in L1.

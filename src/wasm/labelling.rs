@@ -157,7 +157,7 @@ fn offer_by(state: &State, classifier: &Classifier, taught: usize) -> Result<JsV
     let queue = &labelling.queue;
     let next = queue.next().and_then(|index| {
         let text = queue.text(index)?.to_owned();
-        let explanation = classifier.explain(&text);
+        let explanation = classifier.explain(&text).weighted();
         let prediction = Prediction::from_decision(explanation.decision);
         Some(Review {
             index,

@@ -119,12 +119,10 @@ pub(super) struct Spans(Vec<u8>);
 
 impl Spans {
     pub(super) fn of(explanation: &Explanation) -> Spans {
-        let mut bytes = Vec::new();
-        for (term, entry) in explanation.terms.iter().enumerate() {
-            for &(start, end) in &entry.spans {
-                for value in [term as u32, start, end] {
-                    bytes.extend_from_slice(&value.to_le_bytes());
-                }
+        let mut bytes = Vec::with_capacity(explanation.spans.len() * 12);
+        for span in &explanation.spans {
+            for value in [span.term, span.start, span.end] {
+                bytes.extend_from_slice(&value.to_le_bytes());
             }
         }
         Spans(bytes)
@@ -244,7 +242,13 @@ impl Session {
 
     /// Label, probability, the notebook's face and each word's contribution, for `text`.
     pub fn classify(&self, text: &str) -> Result<JsValue, JsError> {
-        let explanation = self.state.borrow().teaching.classifier().explain(text);
+        let explanation = self
+            .state
+            .borrow()
+            .teaching
+            .classifier()
+            .explain(text)
+            .weighted();
         let prediction = Prediction::from_decision(explanation.decision);
         let classification = Classification {
             label: prediction.label.name(),
