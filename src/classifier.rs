@@ -315,8 +315,9 @@ impl Classifier {
             Vec::new()
         };
         let unit = Utf16Units::of(text);
-        // Terms are found by their column, then by their text among the few that share it: a
-        // map of strings made explaining a review cost four times classifying it.
+        // Terms are found by their column, then by their text among the few that share it, not
+        // in a map of strings; with the spans in one list and the row made from these columns,
+        // explaining the bench's 230-word review went from 58 to 26 µs.
         let mut columns = ColumnSlots::default();
         let mut first_of_column: Vec<usize> = Vec::new();
         let mut next_of_column: Vec<usize> = Vec::new();
@@ -484,7 +485,7 @@ pub struct Explanation {
     pub terms: Vec<TermContribution>,
     /// Where the terms' occurrences stand in the text explained, in the order they occur;
     /// empty for a text longer than [`LOCATED_BYTES`]. (One list for all the terms, not one
-    /// each: allocating a list per term was a third of explaining a review.)
+    /// each: allocating was a third of explaining a review.)
     #[serde(skip)]
     pub spans: Vec<TermSpan>,
     pub intercept: f64,

@@ -188,8 +188,8 @@ impl Tokenizer {
 }
 
 /// Where one token came from: one byte range of the text, or two for a last word fused
-/// with an emoticon. (Held in place: a list for each token was most of the allocations of
-/// explaining a review.)
+/// with an emoticon. (Held in place: a list for each token was an allocation a token, and
+/// allocating was a third of explaining a review.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Located {
     ranges: [Range<usize>; 2],
