@@ -84,7 +84,7 @@ impl ClassCounts {
         let LogCountRatios { smoothing, floor } = ratios;
         let smoothed = |counts: &[u32]| -> Vec<f64> {
             (0..slots)
-                .map(|slot| f64::from(counts.get(slot).copied().unwrap_or(0)) + smoothing)
+                .map(|slot| count_of(counts, slot) + smoothing)
                 .collect()
         };
         let (positive, negative) = (smoothed(&self.positive), smoothed(&self.negative));
@@ -101,11 +101,15 @@ impl ClassCounts {
 
     /// In how many rows each of the `slots` slots occurs.
     pub fn occurrences(&self, slots: usize) -> Vec<f64> {
-        let count = |counts: &[u32], slot: usize| f64::from(counts.get(slot).copied().unwrap_or(0));
         (0..slots)
-            .map(|slot| count(&self.positive, slot) + count(&self.negative, slot))
+            .map(|slot| count_of(&self.positive, slot) + count_of(&self.negative, slot))
             .collect()
     }
+}
+
+/// A slot's count; a slot met after the last row that had it counted none.
+fn count_of(counts: &[u32], slot: usize) -> f64 {
+    f64::from(counts.get(slot).copied().unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -83,9 +83,9 @@ impl Recipe {
     }
 
     /// The model the site ships: every word kept, word bigrams and trigrams hashed into 2^22
-    /// columns, each scaled by its log-count ratio, AdaGrad steps, three passes with the weights averaged
-    /// over the last two, and the 120,000 weights that move the most decisions kept at 8 bits
-    /// on a logarithmic scale.
+    /// columns, each scaled by its log-count ratio, AdaGrad steps, three passes with the
+    /// weights averaged over the last two, and the 120,000 weights that move the most
+    /// decisions kept at 8 bits on a logarithmic scale.
     ///
     /// Chosen by 5-fold cross-validation on the standard split's training reviews
     /// (`scripts/validation_report.py`; the table is in `model/variants.md`).

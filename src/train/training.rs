@@ -48,7 +48,7 @@ pub struct Training {
     /// How often each slot occurs, counted in the first pass when the recipe needs it.
     counts: ClassCounts,
     /// With log-count ratios, each slot's scale, by which its values are multiplied before
-    /// learning: set when the counting pass ends.
+    /// learning: set when the counting pass ends, and one for every slot met since.
     scales: Vec<f64>,
 }
 
@@ -136,9 +136,10 @@ impl Training {
                 self.rows_learned += 1;
                 return Ok(());
             }
+            // A feature the counting pass never met carries no evidence: the floor.
+            self.scales.resize(self.slots.len(), floor);
             for (value, slot) in row.values.iter_mut().zip(&row.indices) {
-                // A feature the counting pass never met carries no evidence.
-                *value *= self.scales.get(*slot as usize).copied().unwrap_or(floor);
+                *value *= self.scales[*slot as usize];
             }
         }
         self.batch.push(row);
@@ -312,6 +313,33 @@ mod tests {
         let trained = training.finish().expect("finishes");
         assert_eq!(trained.weights().len(), 3);
         assert!(trained.predict_proba("great acting") > trained.predict_proba("dull plot"));
+    }
+
+    #[test]
+    fn a_feature_the_counting_pass_never_met_is_learned_at_the_floor() {
+        let recipe = Recipe {
+            batch_size: 1,
+            passes: 1,
+            average_last: 0,
+            keep_weights: None,
+            ..Recipe::site()
+        };
+        let floor = recipe.ratios.expect("the site recipe has ratios").floor;
+        let mut training = Training::new(recipe).expect("valid recipe");
+        let featurizer = training.featurizer();
+        for (row, label) in rows(&featurizer) {
+            training.learn(row, label).expect("counts");
+        }
+        training.end_pass().expect("ends");
+        let unseen = featurizer.vectorize("unseen");
+        let column = unseen.indices[0];
+        training.learn(unseen, Label::Positive).expect("learns");
+        training.end_pass().expect("ends");
+        let trained = training.finish().expect("finishes");
+        // AdaGrad's first step moves a weight by eta0 (1) whatever the value's size; folded
+        // back, it is that step times the feature's scale, the floor.
+        let weight = trained.weight(column).abs();
+        assert!((weight - floor).abs() < 1e-3, "{weight}");
     }
 
     #[test]
