@@ -12,6 +12,8 @@ step "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
+# The first-verdict engine: the library without its `engine` feature (src/wasm/glance.rs).
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 step "native tests (unit, golden files from scikit-learn, trainer)"
 # An exported pickle is loaded in scikit-learn itself (trainer/tests/pickles.rs).

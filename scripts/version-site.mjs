@@ -1,5 +1,5 @@
-// Trunk's post-build step: shrinks the WebAssembly (optimize-wasm.mjs), then makes the built
-// site one immutable version.
+// Trunk's post-build step: builds the first-verdict engine (glance-engine.mjs), shrinks the
+// WebAssembly (optimize-wasm.mjs), then makes the built site one immutable version.
 //
 // Every file the page loads, but index.html and the service worker, moves into
 // v/<version>/, where <version> is a hash of all their contents, and index.html points there;
@@ -8,11 +8,13 @@
 // list is whatever trunk built: it is written nowhere else.
 //
 // Trunk runs it with TRUNK_STAGING_DIR set; by hand: node scripts/version-site.mjs DIR, on a
-// folder laid out as trunk stages it (flat files, index.html, sw.js with its MANIFEST line).
+// folder laid out as trunk stages it (flat files, index.html, sw.js with its MANIFEST line)
+// with the first-verdict engine already in it, as a built site's version folder has.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { buildGlance } from './glance-engine.mjs';
 import { optimizeWasm } from './optimize-wasm.mjs';
 
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR;
@@ -20,6 +22,7 @@ if (!dir) {
   console.error('usage: node scripts/version-site.mjs DIR (or run by trunk, with TRUNK_STAGING_DIR)');
   process.exit(2);
 }
+if (process.env.TRUNK_STAGING_DIR) await buildGlance(dir);
 await optimizeWasm(dir);
 
 const ENTRY = 'index.html';

@@ -481,13 +481,12 @@ impl Utf16Units {
 }
 
 /// Why a text got its score: the intercept plus one contribution per distinct term.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
     pub terms: Vec<TermContribution>,
     /// Where the terms' occurrences stand in the text explained, in the order they occur;
     /// empty for a text longer than [`LOCATED_BYTES`]. (One list for all the terms, not one
     /// each: allocating was a third of explaining a review.)
-    #[serde(skip)]
     pub spans: Vec<TermSpan>,
     pub intercept: f64,
     pub decision: f64,
@@ -532,7 +531,7 @@ pub struct TermSpan {
     pub end: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TermContribution {
     pub term: String,
     /// The signed weight one occurrence of the term carries before normalisation.

@@ -20,6 +20,7 @@
 //! format version 2 (before AdaGrad's sums could be kept) are read and converted: visitors'
 //! browsers hold them.
 
+mod crc32;
 mod legacy;
 
 use serde::{Deserialize, Serialize};
@@ -287,9 +288,7 @@ impl SparseWeights {
         if let WeightValues::Scaled16 { scale, .. } = self.values {
             let largest = MAX_WEIGHT / f64::from(i16::MAX);
             if !(scale > 0.0 && scale <= largest) {
-                return Err(ModelError::Malformed(format!(
-                    "the weight scale is {scale:e}; it must be above 0 and at most {largest:e}"
-                )));
+                return Err(BadNumber::WeightScale { scale, largest }.into());
             }
         }
         if let WeightValues::Log8 {
@@ -300,9 +299,7 @@ impl SparseWeights {
         {
             let largest = low + f64::from(LOG8_CODES - 1) * step;
             if !(low.is_finite() && step.is_finite() && step >= 0.0 && largest <= MAX_WEIGHT.ln()) {
-                return Err(ModelError::Malformed(format!(
-                    "the weights' logarithmic code runs from {low:e} in steps of {step:e};                      weights must be at most {MAX_WEIGHT:e} in magnitude"
-                )));
+                return Err(BadNumber::LogCode { low, step }.into());
             }
             if codes.iter().any(|&code| code & 0x7f == 0) {
                 return Err(ModelError::Malformed("a weight has code 0".into()));
@@ -321,10 +318,7 @@ impl SparseWeights {
                 })?;
             previous = Some(column);
             if !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&value) {
-                return Err(ModelError::Malformed(format!(
-                    "the weight of column {column} is {value:e}; weights must be finite and \
-                     at most {MAX_WEIGHT:e} in magnitude"
-                )));
+                return Err(BadNumber::Weight { column, value }.into());
             }
         }
         Ok(())
@@ -356,8 +350,35 @@ pub enum ModelError {
     Checksum,
     #[error("the model file is corrupted: {0}")]
     Malformed(String),
+    #[error("the model file is corrupted: {0}")]
+    Number(#[from] BadNumber),
     #[error("the model file has an invalid configuration: {0}")]
     Config(#[from] ConfigError),
+}
+
+/// A number outside the range a trained model's lies in. Kept as numbers and formatted only
+/// when shown: the first-verdict WebAssembly never shows one, and formatting them eagerly kept
+/// 11 KB of float formatting in it, gzip'd.
+#[derive(Debug, Error, PartialEq)]
+pub enum BadNumber {
+    #[error("the weight scale is {scale:e}; it must be above 0 and at most {largest:e}")]
+    WeightScale { scale: f64, largest: f64 },
+    #[error(
+        "the weights' logarithmic code runs from {low:e} in steps of {step:e}; weights must be \
+         at most {MAX_WEIGHT:e} in magnitude"
+    )]
+    LogCode { low: f64, step: f64 },
+    #[error(
+        "the weight of column {column} is {value:e}; weights must be finite and at most \
+         {MAX_WEIGHT:e} in magnitude"
+    )]
+    Weight { column: u32, value: f64 },
+    #[error("the intercept is {0:e}; it must be finite and at most {MAX_WEIGHT:e} in magnitude")]
+    Intercept(f64),
+    #[error("the step counter t is {0:e}; it must be between 1 and {MAX_T:e}")]
+    StepCounter(f64),
+    #[error("the typical squared sum is {0:e}; it must be 0 or at least {MIN_TYPICAL_SUM:e}")]
+    TypicalSum(f64),
 }
 
 impl Model {
@@ -421,7 +442,7 @@ impl Model {
         let (content, checksum) = bytes.split_at(expected - CHECKSUM_LEN);
         let mut stored = [0; 4];
         stored.copy_from_slice(checksum);
-        if crc32fast::hash(content) != u32::from_le_bytes(stored) {
+        if crc32::crc32(content) != u32::from_le_bytes(stored) {
             return Err(ModelError::Checksum);
         }
         let body = &content[HEADER_LEN..];
@@ -447,16 +468,10 @@ impl Model {
         self.config.validate()?;
         self.weights.validate(self.config.n_features)?;
         if !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&self.intercept) {
-            return Err(ModelError::Malformed(format!(
-                "the intercept is {:e}; it must be finite and at most {MAX_WEIGHT:e} in magnitude",
-                self.intercept
-            )));
+            return Err(BadNumber::Intercept(self.intercept).into());
         }
         if !(1.0..=MAX_T).contains(&self.t) {
-            return Err(ModelError::Malformed(format!(
-                "the step counter t is {:e}; it must be between 1 and {MAX_T:e}",
-                self.t
-            )));
+            return Err(BadNumber::StepCounter(self.t).into());
         }
         if self.provenance.data.len() > MAX_DATA_NAME {
             return Err(ModelError::Malformed(format!(
@@ -485,10 +500,7 @@ impl Model {
         if sums.per_weight.is_empty() {
             // One typical sum for every weight: never smaller than a trained model's median.
             if sums.fresh != 0.0 && sums.fresh < MIN_TYPICAL_SUM {
-                return Err(ModelError::Malformed(format!(
-                    "the typical squared sum is {:e}; it must be 0 or at least {MIN_TYPICAL_SUM:e}",
-                    sums.fresh
-                )));
+                return Err(BadNumber::TypicalSum(sums.fresh).into());
             }
         } else if self.weights.precision() != WeightPrecision::F64 {
             return Err(ModelError::Malformed(
@@ -518,7 +530,7 @@ fn frame(version: u16, body: &[u8]) -> Vec<u8> {
     bytes.extend_from_slice(&version.to_le_bytes());
     bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
     bytes.extend_from_slice(body);
-    let checksum = crc32fast::hash(&bytes);
+    let checksum = crc32::crc32(&bytes);
     bytes.extend_from_slice(&checksum.to_le_bytes());
     bytes
 }

@@ -56,7 +56,7 @@ mod store {
 
     use movieclassifier::model::Model;
     use movieclassifier::wasm::store::{Learned, Store, Taught};
-    use movieclassifier::wasm::{open_session, Session};
+    use movieclassifier::wasm::{open_glance, open_session, Glance, Session};
     use movieclassifier::{Classifier, Config, Label};
     use wasm_bindgen::JsValue;
     use wasm_bindgen_futures::JsFuture;
@@ -334,6 +334,44 @@ mod store {
             .expect("refused with a message");
         assert!(message.contains("cannot be imported"), "{message}");
         assert_eq!(probability(&session), before);
+        session.close();
+    }
+
+    async fn glance(pretrained: &[u8], database: &str) -> Option<Glance> {
+        open_glance(pretrained, database.to_owned())
+            .await
+            .unwrap_or_else(|_| panic!("the pretrained model is read"))
+    }
+
+    fn shown(classification: Result<JsValue, wasm_bindgen::JsError>) -> String {
+        let value = classification.unwrap_or_else(|_| panic!("classified"));
+        js_sys::JSON::stringify(&value)
+            .expect("serialisable")
+            .into()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_first_verdict_engine_answers_as_the_session_until_something_is_taught() {
+        let base = pretrained(3);
+        let database = fresh("glance");
+        let early = glance(&base, &database).await.expect("nothing taught yet");
+        let session = open(&base, &database).await;
+        for text in [
+            REVIEW,
+            "",
+            "Wonderful! <br />A dreadful, thin plot :) ünïcödé",
+        ] {
+            assert_eq!(shown(early.classify(text)), shown(session.classify(text)));
+        }
+        teach(&session, REVIEW, true).await;
+        assert!(glance(&base, &database).await.is_none(), "taught");
+        JsFuture::from(session.reset()).await.expect("reset");
+        assert!(glance(&base, &database).await.is_some(), "reset");
+        let import = session
+            .import_model(pretrained(1))
+            .unwrap_or_else(|_| panic!("a valid model"));
+        JsFuture::from(import).await.expect("imported");
+        assert!(glance(&base, &database).await.is_none(), "imported");
         session.close();
     }
 }

@@ -1,8 +1,5 @@
 // The page: it shows what the engine worker computes and sends it what the visitor does.
-import { setUpFiles } from './files.js';
 import { highlight } from './highlight.js';
-import { setUpHistory } from './history.js';
-import { setUpQueue } from './labelling.js';
 import { ENGINE } from './messages.js';
 import { register } from './versions.js';
 
@@ -59,14 +56,15 @@ async function classifyOnce() {
     $('why').hidden = true;
     return;
   }
-  const { label, probability, face, spans, explanation } = await call(ENGINE.classify, { text });
+  const classified = await call(ENGINE.classify, { text });
   if (review.value !== text) {
     again = true;
     return;
   }
+  const { label, probability, face } = classified;
   verdict.textContent = `${label} ${(probability * 100).toFixed(2)}% ${face}`;
   verdict.className = label;
-  highlight(text, explanation.terms, spans, $('highlighted'), $('strongest'));
+  highlight(text, classified, $('highlighted'), $('strongest'));
   $('why').hidden = false;
 }
 
@@ -101,15 +99,15 @@ async function teach(positive) {
   if (!review.value.trim()) return;
   const outcome = await call(ENGINE.teach, { text: review.value, positive });
   showStatus(outcome);
-  history.refresh();
-  queue.refresh();
+  panels.history.refresh();
+  panels.queue.refresh();
   await classifyNow();
 }
 
 // The model teaching starts from was replaced: the queue's scores are all stale.
 function modelReplaced() {
-  history.refresh();
-  queue.open();
+  panels.history.refresh();
+  panels.queue.open();
   return classifyNow();
 }
 $('teach-positive').addEventListener('click', () => teach(true));
@@ -175,14 +173,27 @@ function cannotStart(reason) {
   showProblem('Reload the page to try again. If it keeps failing, this browser may block WebAssembly or workers, or the download was damaged: try again on a better connection.');
 }
 
+/** Sends the worker the pretrained model, which index.html has the browser preload. */
+async function sendPretrained() {
+  try {
+    const response = await fetch(new URL('./pretrained.postcard', import.meta.url));
+    if (!response.ok) throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    worker.postMessage({ type: ENGINE.pretrained, bytes }, [bytes.buffer]);
+  } catch (error) {
+    worker.postMessage({ type: ENGINE.pretrained, error: error.message });
+  }
+}
+
 function startEngine() {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  sendPretrained();
   worker.onmessage = ({ data: { id, type, result, error } }) => {
     if (type === ENGINE.changed) {
       showStatus(result);
       classifyNow();
-      history.refresh();
-      queue.refresh();
+      panels.history?.refresh();
+      panels.queue?.refresh();
       return;
     }
     const waiting = pending.get(id);
@@ -197,25 +208,46 @@ function startEngine() {
     for (const waiting of pending.values()) waiting.reject(failure);
     pending.clear();
   };
-  call(ENGINE.open).then(
+  // A review already there (a draft kept across an update) has its verdict as soon as the
+  // worker can give one, which is before the whole engine has opened.
+  if (review.value.trim()) classifyNow().catch(() => {});
+  return call(ENGINE.open).then(
     async (status) => {
-      // The verdict first: one asked for while the engine opened waited behind the opening in
-      // the worker, so it answers from the opened model already.
+      // The verdict again, from the opened session: it may differ from the first-verdict
+      // engine's only if another tab taught in between.
       await (classifying ?? classifyNow()).catch(() => {});
       maxModelBytes = status.maxModelBytes;
       showStatus(status);
+      try {
+        await setUpPanels();
+      } catch (error) {
+        showProblem(`Part of the page could not be loaded (${error.message}): reload to try again.`);
+        return;
+      }
       controls.forEach((control) => { control.disabled = false; });
-      history.refresh();
-      queue.open();
+      panels.history.refresh();
+      panels.queue.open();
     },
     (error) => cannotStart(error.message),
   );
 }
 
-const history = setUpHistory({ call, showStatus, classifyNow, refreshQueue: () => queue.refresh() });
-const queue = setUpQueue({ call, showStatus, refreshHistory: () => history.refresh() });
-setUpFiles({ call, showStatus, modelReplaced });
+// The Queue, the History and the files: they need the whole engine, so their code loads once
+// it has opened, and a first visit downloads only what the first verdict needs before it.
+const panels = { history: null, queue: null };
+
+async function setUpPanels() {
+  const [{ setUpFiles }, { setUpHistory }, { setUpQueue }] = await Promise.all(
+    [import('./files.js'), import('./history.js'), import('./labelling.js')],
+  );
+  panels.history = setUpHistory({ call, showStatus, classifyNow, refreshQueue: () => panels.queue.refresh() });
+  panels.queue = setUpQueue({ call, showStatus, refreshHistory: () => panels.history.refresh() });
+  setUpFiles({ call, showStatus, modelReplaced });
+}
 
 review.value = sessionStorage.getItem(DRAFT) ?? review.value;
 sessionStorage.removeItem(DRAFT);
-register(showUpdate).finally(startEngine);
+// The service worker comes second: on a first visit it downloads every file of this version,
+// which would compete with the first verdict's; once the engine has opened, those it loaded
+// are in the browser's cache and only revalidated.
+startEngine().finally(() => register(showUpdate));

@@ -220,4 +220,5 @@ export function setUpFiles({ call, showStatus, modelReplaced }) {
   buttons.classify.addEventListener('click', () => start('classify'));
   buttons.evaluate.addEventListener('click', () => start('evaluate'));
   buttons.train.addEventListener('click', () => start('train'));
+  input.disabled = false;
 }

@@ -1,16 +1,28 @@
 // A review painted with the weights of the terms the model used, where the library says they
-// stand (`spans`: (term, start, end) triples of little-endian u32s, in UTF-16 units), and its
-// strongest terms. The page never splits
-// words itself: a word pair is painted over both its words, on top of each word's own weight.
+// stand, and its strongest terms: from a verdict of the engine (src/wasm/verdict.rs), whose
+// terms come as columns, their numbers as little-endian bytes and their spans as (term, start,
+// end) triples of u32s in UTF-16 units. The page never splits words itself: a word pair is
+// painted over both its words, on top of each word's own weight.
 
 // Highlighting builds an element per painted stretch, so a very long review shows only its
 // beginning.
 const HIGHLIGHT_CHARS = 20000;
 
+/** Little-endian bytes as numbers of `Type` (copied: the bytes may sit at any offset). */
+const numbers = (Type, bytes) => new Type(bytes.slice().buffer);
+
+/** The verdict's terms as `{ term, weight, contribution }`. */
+function termsOf({ terms, weights, contributions }) {
+  const weight = numbers(Float64Array, weights);
+  const contribution = numbers(Float64Array, contributions);
+  return (terms === '' ? [] : terms.split('\n'))
+    .map((term, n) => ({ term, weight: weight[n], contribution: contribution[n] }));
+}
+
 /** The stretches of `text` between term edges, each with the terms covering it. */
 function stretches(length, terms, spans) {
   const events = [];
-  const triples = new Uint32Array(spans.slice().buffer);
+  const triples = numbers(Uint32Array, spans);
   for (let at = 0; at + 2 < triples.length; at += 3) {
     const [term, start, end] = [terms[triples[at]], triples[at + 1], triples[at + 2]];
     if (term.weight === 0 || start >= length) continue;
@@ -31,12 +43,14 @@ function stretches(length, terms, spans) {
   return out;
 }
 
-/** Paints `text` into `out` and its strongest terms into `list` (either may be null). */
-export function highlight(text, terms, spans, out, list) {
+/** Paints `text` into `out` and its strongest terms into `list` (either may be null), as
+ * `verdict` explains it. */
+export function highlight(text, verdict, out, list) {
+  const terms = termsOf(verdict);
   if (out) {
     out.replaceChildren();
     const shown = text.length > HIGHLIGHT_CHARS ? text.slice(0, HIGHLIGHT_CHARS) : text;
-    const pieces = stretches(shown.length, terms, spans).map((piece) => ({
+    const pieces = stretches(shown.length, terms, verdict.spans).map((piece) => ({
       ...piece,
       weight: piece.terms.reduce((sum, term) => sum + term.weight, 0),
     }));

@@ -128,6 +128,7 @@ export function setUpHistory({ call, showStatus, classifyNow, refreshQueue }) {
     }
   });
 
+  for (const control of [search, $('export-labels'), $('import-labels')]) control.disabled = false;
   return {
     refresh() {
       delete status.dataset.notice;

@@ -34,10 +34,11 @@ export function setUpQueue({ call, showStatus, refreshHistory }) {
     $('queue-current').hidden = !offered;
     $('queue-undo').disabled = answered + skipped === 0;
     if (offered) {
-      const { text, label, probability, face, spans, explanation } = offered;
+      const { text, verdict } = offered;
+      const { label, probability, face } = verdict;
       $('queue-guess').textContent = `Its guess: ${label} ${(probability * 100).toFixed(2)}% ${face}`;
       $('queue-guess').className = `guess ${label}`;
-      highlight(text, explanation.terms, spans, $('queue-text'), null);
+      highlight(text, verdict, $('queue-text'), null);
     }
     showStatus(offer);
   }

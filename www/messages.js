@@ -1,6 +1,8 @@
 // The names of the messages between the page and its workers, and between the engine
 // workers of several open tabs: one place for each.
 export const ENGINE = Object.freeze({
+  // The page's first message, unanswered: the pretrained model's bytes, or why it has none.
+  pretrained: 'pretrained',
   open: 'open',
   classify: 'classify',
   teach: 'teach',

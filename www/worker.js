@@ -1,13 +1,18 @@
 // The engine's thread. The WebAssembly classifier and its storage live here, off the main
 // thread, so that a long review or a model rebuild never freezes the page. Requests are
 // handled one at a time, in the order they arrive.
-import init, { fileKind, inspectFile, maxModelBytes, openSession } from './movieclassifier.js';
+//
+// Two builds of the engine: glance.js, the first verdict alone (a third of the size), and
+// movieclassifier.js, everything. The first answers while the second downloads, for a
+// visitor with nothing taught (see src/wasm/glance.rs); the session then takes over.
+import initGlance, { openGlance } from './glance.js';
 import { ENGINE, TABS } from './messages.js';
 
 const DATABASE = 'movieclassifier';
 const tabs = new BroadcastChannel(TABS.channel);
+let engine = null;
 let session = null;
-let queue = init({ module_or_path: new URL('./movieclassifier_bg.wasm', import.meta.url) });
+let queue = Promise.resolve();
 
 function enqueue(task) {
   const result = queue.then(task);
@@ -24,18 +29,21 @@ function status() {
   };
 }
 
-// The page's first request is always to open the engine, and its only one to: the model's
-// download and the opening begin at once, while the engine compiles and the page loads, and
-// the request is answered with them.
-const pretrained = fetch(new URL('./pretrained.postcard', import.meta.url)).then(async (response) => {
-  if (!response.ok) {
-    throw new Error(`the pretrained model could not be downloaded (HTTP ${response.status})`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
-});
-const opened = enqueue(async () => {
-  session = await openSession(await pretrained, DATABASE);
-  return { ...status(), maxModelBytes: maxModelBytes() };
+// The page downloads the pretrained model from its first moment and sends it here: asked for
+// by this worker, it came two round trips later. The first-verdict engine loads meanwhile.
+let modelArrived;
+const pretrained = new Promise((resolve, reject) => { modelArrived = { resolve, reject }; });
+const glanced = initGlance({ module_or_path: new URL('./glance_bg.wasm', import.meta.url) })
+  .then(async () => openGlance(await pretrained, DATABASE));
+// The whole engine downloads once the first verdict's files are in, so as not to slow them
+// down; the page's first request, `open`, is answered when it has opened.
+const opened = glanced.catch(() => {}).then(async () => {
+  const bindings = await import('./movieclassifier.js');
+  await bindings.default({ module_or_path: new URL('./movieclassifier_bg.wasm', import.meta.url) });
+  session = await bindings.openSession(await pretrained, DATABASE);
+  engine = bindings;
+  (await glanced.catch(() => null))?.free();
+  return { ...status(), maxModelBytes: bindings.maxModelBytes() };
 });
 // Both failures are reported when the page asks.
 pretrained.catch(() => {});
@@ -49,8 +57,13 @@ async function changing(promise) {
 }
 
 const handlers = {
-  [ENGINE.open]: () => opened,
-  [ENGINE.classify]: ({ text }) => session.classify(text),
+  // Before the session opens, the first-verdict engine answers if it can.
+  async [ENGINE.classify]({ text }) {
+    const early = session ? null : await glanced.catch(() => null);
+    if (early && !session) return early.classify(text);
+    await opened;
+    return session.classify(text);
+  },
   async [ENGINE.teach]({ text, positive }) {
     const outcome = await session.teach(text, positive);
     if (outcome.saved) tabs.postMessage(TABS.changed);
@@ -100,18 +113,29 @@ const handlers = {
   [ENGINE.queueSkip]: ({ index }) => changing(session.queueSkip(index)),
   [ENGINE.queueUndo]: () => changing(session.queueUndo()),
   [ENGINE.queueClear]: () => changing(session.queueClear()),
-  [ENGINE.fileKind]: ({ name }) => fileKind(name),
-  [ENGINE.inspectFile]: ({ format, start }) => inspectFile(format, start),
+  [ENGINE.fileKind]: ({ name }) => engine.fileKind(name),
+  [ENGINE.inspectFile]: ({ format, start }) => engine.inspectFile(format, start),
 };
 
 self.onmessage = ({ data: { id, type, ...payload } }) => {
+  if (type === ENGINE.pretrained) {
+    if (payload.bytes) modelArrived.resolve(payload.bytes);
+    else modelArrived.reject(new Error(payload.error));
+    return;
+  }
   let replied = false;
   const reply = (result) => {
     if (replied) return;
     replied = true;
     self.postMessage({ id, result });
   };
-  enqueue(() => handlers[type](payload, reply)).then(
+  // `open` is answered when the session opens, without holding up the requests behind it;
+  // every other request but `classify` waits for the session.
+  const work = type === ENGINE.open ? opened : enqueue(async () => {
+    if (type !== ENGINE.classify) await opened;
+    return handlers[type](payload, reply);
+  });
+  work.then(
     reply,
     (error) => {
       if (replied) return;

@@ -11,11 +11,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::change::{change, commit, prepare, Prepared};
-use super::session::{taught_count, Session, Spans, State};
+use super::session::{taught_count, Session, State};
 use super::store::{Queued, Taught};
+use super::verdict::Verdict;
 use crate::classifier::Classifier;
 use crate::queue::{Queue, State as Status};
-use crate::{Explanation, Prediction};
 
 /// What a review became, as the store names it.
 fn status_name(status: Status) -> &'static str {
@@ -128,11 +128,7 @@ struct Offer {
 struct Review {
     index: usize,
     text: String,
-    label: &'static str,
-    probability: f64,
-    face: &'static str,
-    spans: Spans,
-    explanation: Explanation,
+    verdict: Verdict,
 }
 
 fn offer(state: &State) -> Result<JsValue, JsValue> {
@@ -157,16 +153,10 @@ fn offer_by(state: &State, classifier: &Classifier, taught: usize) -> Result<JsV
     let queue = &labelling.queue;
     let next = queue.next().and_then(|index| {
         let text = queue.text(index)?.to_owned();
-        let explanation = classifier.explain(&text).weighted();
-        let prediction = Prediction::from_decision(explanation.decision);
         Some(Review {
             index,
+            verdict: Verdict::of(classifier, &text),
             text,
-            label: prediction.label.name(),
-            probability: prediction.probability,
-            face: prediction.face(),
-            spans: Spans::of(&explanation),
-            explanation,
         })
     });
     let value = Offer {

@@ -17,9 +17,10 @@ use wasm_bindgen_futures::future_to_promise;
 use super::change::change;
 use super::labelling::Labelling;
 use super::store::{Learned, Saved, Store, StoreError, Taught};
+use super::verdict;
 use crate::model::MAX_FILE_BYTES;
 use crate::teaching::{Lesson, Start, Teaching};
-use crate::{Explanation, Label, Prediction};
+use crate::Label;
 
 pub(super) struct State {
     pretrained: Rc<Start>,
@@ -102,37 +103,6 @@ pub(super) fn lessons(saved: &Saved) -> Vec<Lesson<'_>> {
 #[wasm_bindgen]
 pub struct Session {
     pub(super) state: Rc<RefCell<State>>,
-}
-
-#[derive(Serialize)]
-struct Classification {
-    label: &'static str,
-    probability: f64,
-    face: &'static str,
-    spans: Spans,
-    explanation: Explanation,
-}
-
-/// Every term's spans in one array for the page: `(term, start, end)` triples of `u32`s,
-/// little-endian, as bytes (which cross to JavaScript as one `Uint8Array`).
-pub(super) struct Spans(Vec<u8>);
-
-impl Spans {
-    pub(super) fn of(explanation: &Explanation) -> Spans {
-        let mut bytes = Vec::with_capacity(explanation.spans.len() * 12);
-        for span in &explanation.spans {
-            for value in [span.term, span.start, span.end] {
-                bytes.extend_from_slice(&value.to_le_bytes());
-            }
-        }
-        Spans(bytes)
-    }
-}
-
-impl Serialize for Spans {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
 }
 
 #[derive(Serialize)]
@@ -242,22 +212,7 @@ impl Session {
 
     /// Label, probability, the notebook's face and each word's contribution, for `text`.
     pub fn classify(&self, text: &str) -> Result<JsValue, JsError> {
-        let explanation = self
-            .state
-            .borrow()
-            .teaching
-            .classifier()
-            .explain(text)
-            .weighted();
-        let prediction = Prediction::from_decision(explanation.decision);
-        let classification = Classification {
-            label: prediction.label.name(),
-            probability: prediction.probability,
-            face: prediction.face(),
-            spans: Spans::of(&explanation),
-            explanation,
-        };
-        Ok(serde_wasm_bindgen::to_value(&classification)?)
+        verdict::classify(self.state.borrow().teaching.classifier(), text)
     }
 
     /// Learns `text` with its right label at once, then records it (see the module's doc).

@@ -226,6 +226,23 @@ impl Store {
         Ok(saved)
     }
 
+    /// Whether nothing was taught or imported: the log is empty and teaching starts from the
+    /// pretrained model, so the pretrained model's verdicts are the session's.
+    pub async fn is_untaught(&self) -> Result<bool, StoreError> {
+        let transaction = self.transaction(IdbTransactionMode::Readonly)?;
+        let start = transaction
+            .object_store(MODEL)
+            .and_then(|model| model.count_with_key(&JsValue::from_str(START_KEY)))
+            .map_err(StoreError::from_js)?;
+        let log = transaction
+            .object_store(LOG)
+            .and_then(|log| log.count())
+            .map_err(StoreError::from_js)?;
+        finish(&transaction).await?;
+        let count = |request: IdbRequest| request.result().ok().and_then(|n| n.as_f64());
+        Ok(count(start) == Some(0.0) && count(log) == Some(0.0))
+    }
+
     /// Changes the log: deletes the entries `delete`, appends `add`, and, if the log's keys
     /// were `expected` until then, saves `learned` (the model of the changed log, whose keys
     /// are filled in here) and the queue's `queued` review, all in one transaction. Returns

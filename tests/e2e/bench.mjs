@@ -27,7 +27,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function sizes() {
   let total = 0;
-  console.log('first visit, gzip -9 bytes:');
+  console.log('the whole site, gzip -9 bytes (a first visit downloads it all, the first verdict\'s files first):');
   const [version] = await readdir(join(DIST, 'v'));
   const files = ['index.html', 'sw.js', ...(await readdir(join(DIST, 'v', version))).map((name) => `v/${version}/${name}`)];
   for (const name of files.sort()) {
@@ -57,10 +57,15 @@ async function firstPrediction(browser, url) {
  * The first verdict on a phone: "Fast 3G" (1.6 Mbps, 150 ms, in the server, so the workers'
  * downloads are slowed too, gzip'd as static hosts serve) and a CPU 4x slower (Chromium's
  * throttling, on the page's thread), from navigation to the verdict on a typed review; a
- * first visit, then repeat visits in the same profile.
+ * first visit, then repeat visits in the same profile. A first visit's bytes are counted as
+ * the server sent them: those sent before the verdict showed, and all of them once the service
+ * worker has installed the version for offline use.
  */
 async function throttledFirstVerdict(browser) {
   const site = await serve(DIST, '/', { gzip: true, throttle: { kbps: 1600, latency: 150 } });
+  const sent = (requests, until = Infinity) => requests
+    .filter((r) => r.done !== undefined && r.done <= until)
+    .reduce((sum, r) => sum + r.bytes, 0);
   try {
     const verdict = async (page) => {
       const cdp = await page.context().newCDPSession(page);
@@ -78,17 +83,27 @@ async function throttledFirstVerdict(browser) {
       await page.goto(site.url, { waitUntil: 'commit' });
       await page.getByRole('textbox', { name: 'Review' }).fill('I love this movie. It is amazing.');
       await page.waitForFunction(() => window.verdictShownAt, null, { timeout: 120000 });
-      return (await page.evaluate(() => window.verdictShownAt)) / 1000;
+      const [shown, origin] = await page.evaluate(() => [window.verdictShownAt, performance.timeOrigin]);
+      return { seconds: shown / 1000, at: origin + shown };
     };
     const first = [];
     const repeat = [];
+    const bytes = [];
     for (let run = 0; run < 3; run += 1) {
       const context = await browser.newContext();
-      first.push(await verdict(await context.newPage()));
-      for (let again = 0; again < 2; again += 1) repeat.push(await verdict(await context.newPage()));
+      const page = await context.newPage();
+      const from = site.requests.length;
+      const shown = await verdict(page);
+      first.push(shown.seconds);
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.waitForFunction(() => navigator.serviceWorker.controller, null, { timeout: 120000 });
+      const visit = site.requests.slice(from);
+      bytes.push({ before: sent(visit, shown.at), all: sent(visit) });
+      for (let again = 0; again < 2; again += 1) repeat.push((await verdict(await context.newPage())).seconds);
       await context.close();
     }
     console.log(`first verdict on Fast 3G (1.6 Mbps, 150 ms) with the CPU 4x slower: first visit median ${median(first).toFixed(2)} s (${first.map((t) => t.toFixed(2)).join(', ')}), repeat visit median ${median(repeat).toFixed(2)} s (${repeat.map((t) => t.toFixed(2)).join(', ')})`);
+    console.log(`a first visit's bytes as sent (gzip'd): ${bytes.map((b) => b.before).join(', ')} before the verdict showed, ${bytes.map((b) => b.all).join(', ')} in all once the service worker installed`);
   } finally {
     await site.close();
   }

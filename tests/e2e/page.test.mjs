@@ -120,6 +120,48 @@ test('teaching moves the prediction, and survives a reload', async () => {
   await context.close();
 });
 
+test('the first verdict needs only the small engine; a taught visitor waits for the whole one', async () => {
+  const slow = await serve(DIST, '/');
+  // Service workers blocked: every load goes to the server, which holds back what it is told to.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await openPage(context, slow.url);
+    const expected = await verdictOf(page, REVIEW);
+    const explanation = (of) => of.locator('#why').innerHTML();
+    const why = await explanation(page);
+    await page.close();
+
+    // The whole engine never arrives: the verdict, the same to the byte, comes without it.
+    slow.sabotage(/movieclassifier_bg\.wasm$/, 'hang');
+    const early = await context.newPage();
+    await early.goto(slow.url);
+    assert.equal(await verdictOf(early, REVIEW), expected);
+    assert.equal(await explanation(early), why);
+    assert.ok(await early.getByRole('button', { name: "It's positive" }).isDisabled(), 'teaching waits for the engine');
+    await early.close();
+
+    // Once something is taught, only the whole engine's model gives verdicts.
+    slow.sabotage(null);
+    const teacher = await openPage(context, slow.url);
+    await opposite(teacher, await verdictOf(teacher, REVIEW)).button.click();
+    await waitForTaught(teacher, 1);
+    const taught = await verdictOf(teacher, REVIEW);
+    await teacher.close();
+    slow.sabotage(/movieclassifier_bg\.wasm$/, 'hang');
+    const waiting = await context.newPage();
+    await waiting.goto(slow.url);
+    await waiting.getByRole('textbox', { name: 'Review' }).fill(REVIEW);
+    await waiting.waitForTimeout(1500);
+    assert.doesNotMatch(await waiting.getByRole('status').textContent(), VERDICT);
+    await waiting.close();
+    slow.sabotage(null);
+    assert.equal(await verdictOf(await openPage(context, slow.url), REVIEW), taught);
+  } finally {
+    await context.close();
+    await slow.close();
+  }
+});
+
 test('export, reset and import bring the learned model back', async () => {
   const context = await browser.newContext();
   const page = await openPage(context);

@@ -118,7 +118,9 @@ export async function serve(root, prefix = '/', { caching = 'etag', gzip = false
       response.write(body.subarray(0, body.length >> 1), () => request.socket.destroy());
       return;
     }
-    state.requests.push({ path, status: 200 });
+    const record = { path, status: 200, bytes: body.length };
+    state.requests.push(record);
+    response.on('finish', () => { record.done = Date.now(); });
     response.writeHead(200, headers);
     send(response, body);
   });
@@ -126,7 +128,8 @@ export async function serve(root, prefix = '/', { caching = 'etag', gzip = false
   const url = `http://127.0.0.1:${server.address().port}${prefix}`;
   return {
     url,
-    /** Every request so far, as { path, status }. */
+    /** Every request so far, as { path, status }; an answered one also has the bytes sent
+     * and when the last was sent (`bytes`, `done`, ms since the epoch). */
     requests: state.requests,
     /** Serves another build from now on. */
     deploy(dir) {
