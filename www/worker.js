@@ -2,8 +2,8 @@
 // thread, so that a long review or a model rebuild never freezes the page. Requests are
 // handled one at a time, in the order they arrive.
 //
-// Two builds of the engine: glance.js, the first verdict alone (a third of the size), and
-// movieclassifier.js, everything. The first answers while the second downloads, for a
+// Two builds of the engine: glance.js, the first verdict alone (under a third of the size),
+// and movieclassifier.js, everything. The first answers while the second downloads, for a
 // visitor with nothing taught (see src/wasm/glance.rs); the session then takes over.
 import initGlance, { openGlance } from './glance.js';
 import { ENGINE, TABS } from './messages.js';

@@ -1,10 +1,10 @@
 //! The first verdict: the pretrained model alone, in a build of its own.
 //!
 //! A first visit on a slow phone link spent most of its wait downloading the whole engine
-//! (254 KB gzip'd: teaching, files, the queue, pickles) before the first verdict, which needs
-//! none of it. Built without the `engine` feature, this crate's WebAssembly holds only this
-//! module, [`super::verdict`] and what they use, so the page's worker answers with it while
-//! the engine downloads, and hands over to the [`super::Session`] once that opens.
+//! (263 KB gzip'd then: teaching, files, the queue, pickles) before the first verdict, which
+//! needs none of it. Built without the `engine` feature, this crate's WebAssembly holds only
+//! this module, [`super::verdict`] and what they use (74 KB), so the page's worker answers
+//! with it while the engine downloads, and hands over to the session once that opens.
 //!
 //! It answers only for a visitor who has taught nothing and imported nothing: for everyone
 //! else the model is the session's to rebuild, and the worker waits for it.
