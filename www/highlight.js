@@ -1,6 +1,6 @@
 // A review painted with the weights of the terms the model used, where the library says they
-// stand, and its strongest terms: from a verdict of the engine (src/wasm/verdict.rs), whose
-// terms come as columns, their numbers as little-endian bytes and their spans as (term, start,
+// stand, and its strongest terms: from a verdict of the engine (src/wasm/verdict.rs), which
+// holds only the terms the model has a weight for, as columns, their numbers as little-endian bytes and their spans as (term, start,
 // end) triples of u32s in UTF-16 units. The page never splits words itself: a word pair is
 // painted over both its words, on top of each word's own weight.
 
@@ -25,7 +25,7 @@ function stretches(length, terms, spans) {
   const triples = numbers(Uint32Array, spans);
   for (let at = 0; at + 2 < triples.length; at += 3) {
     const [term, start, end] = [terms[triples[at]], triples[at + 1], triples[at + 2]];
-    if (term.weight === 0 || start >= length) continue;
+    if (start >= length) continue;
     events.push([start, 1, term], [Math.min(end, length), -1, term]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -73,7 +73,7 @@ export function highlight(text, verdict, out, list) {
   if (list) {
     list.replaceChildren();
     const ranked = [...terms].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    for (const t of ranked.slice(0, 6).filter((t) => t.contribution !== 0)) {
+    for (const t of ranked.slice(0, 6)) {
       const item = document.createElement('li');
       item.className = t.contribution > 0 ? 'positive' : 'negative';
       item.textContent = `${t.term}: ${t.contribution > 0 ? '+' : ''}${t.contribution.toFixed(3)}`;
