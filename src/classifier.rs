@@ -88,7 +88,7 @@ impl Classifier {
     /// The classifier a model file describes.
     pub fn from_model(model: Model) -> Result<Self, ModelError> {
         model.validate()?;
-        let (columns, weights): (Vec<u32>, Vec<f64>) = model.weights.iter().unzip();
+        let (columns, weights) = model.weights.columns_and_values();
         let sums = model.squared_sums.map(|sums| SquaredSums {
             per_slot: if sums.per_weight.is_empty() {
                 vec![sums.fresh; weights.len()]

@@ -23,6 +23,8 @@
 mod crc32;
 mod legacy;
 
+use std::convert::Infallible;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -226,31 +228,66 @@ impl SparseWeights {
 
     /// Stored weights as (column, value), columns ascending.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
-        let columns = self.gaps.iter().scan(0u32, |column, &gap| {
-            *column = column.saturating_add(gap);
-            Some(*column)
+        let mut entries = Vec::with_capacity(self.len());
+        self.for_each(|column, value| entries.push((column, value)));
+        entries.into_iter()
+    }
+
+    /// The stored columns, ascending, and their values beside them.
+    pub fn columns_and_values(&self) -> (Vec<u32>, Vec<f64>) {
+        let mut columns = Vec::with_capacity(self.len());
+        let mut values = Vec::with_capacity(self.len());
+        self.for_each(|column, value| {
+            columns.push(column);
+            values.push(value);
         });
-        let values: Box<dyn Iterator<Item = f64> + '_> = match &self.values {
-            WeightValues::F64(values) => Box::new(values.iter().copied()),
-            WeightValues::Scaled16 { scale, values } => {
-                Box::new(values.iter().map(move |&v| scale * f64::from(v)))
-            }
+        (columns, values)
+    }
+
+    /// Calls `f` with each stored weight as (column, value), columns ascending.
+    fn for_each(&self, mut f: impl FnMut(u32, f64)) {
+        let result: Result<(), Infallible> = self.try_for_each(|column, value| {
+            f(column, value);
+            Ok(())
+        });
+        let Ok(()) = result;
+    }
+
+    /// [`SparseWeights::for_each`], stopping at the first error. The precision is matched
+    /// once, outside the loop: with a boxed iterator of values instead, reading the shipped
+    /// model took 5.6 ms natively against 4.2 ms (criterion's "the shipped model: read", the
+    /// two builds side by side), and a visit reads it twice, once for each engine.
+    fn try_for_each<E>(&self, mut f: impl FnMut(u32, f64) -> Result<(), E>) -> Result<(), E> {
+        let mut column = 0u32;
+        let columns = self.gaps.iter().map(move |&gap| {
+            column = column.saturating_add(gap);
+            column
+        });
+        match &self.values {
+            WeightValues::F64(values) => columns
+                .zip(values)
+                .try_for_each(|(column, &value)| f(column, value)),
+            WeightValues::Scaled16 { scale, values } => columns
+                .zip(values)
+                .try_for_each(|(column, &value)| f(column, scale * f64::from(value))),
             WeightValues::Log8 { low, step, codes } => {
                 // 128 magnitudes stand for every code: reading a 120,000-weight model took
                 // 11.3 ms natively with one `exp` a weight, a third of it in `exp`.
                 let magnitudes: [f64; 128] =
                     std::array::from_fn(|code| log8_magnitude(*low, *step, code as u8));
-                Box::new(codes.iter().map(move |&code| {
+                columns.zip(codes).try_for_each(|(column, &code)| {
                     let magnitude = magnitudes[usize::from(code & 0x7f)];
-                    if code & 0x80 == 0 {
-                        magnitude
-                    } else {
-                        -magnitude
-                    }
-                }))
+                    f(
+                        column,
+                        if code & 0x80 == 0 {
+                            magnitude
+                        } else {
+                            -magnitude
+                        },
+                    )
+                })
             }
-        };
-        columns.zip(values)
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -305,23 +342,24 @@ impl SparseWeights {
                 return Err(ModelError::Malformed("a weight has code 0".into()));
             }
         }
-        let mut previous: Option<u32> = None;
         let mut column = 0u32;
-        for (gap, (_, value)) in self.gaps.iter().zip(self.iter()) {
+        for (k, &gap) in self.gaps.iter().enumerate() {
             column = column
-                .checked_add(*gap)
-                .filter(|&c| c < n_features && previous.is_none_or(|p| c > p))
+                .checked_add(gap)
+                .filter(|&next| next < n_features && (k == 0 || gap > 0))
                 .ok_or_else(|| {
                     ModelError::Malformed(format!(
                         "weight columns are not ascending within {n_features} features"
                     ))
                 })?;
-            previous = Some(column);
-            if !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&value) {
-                return Err(BadNumber::Weight { column, value }.into());
-            }
         }
-        Ok(())
+        self.try_for_each(|column, value| {
+            if (-MAX_WEIGHT..=MAX_WEIGHT).contains(&value) {
+                Ok(())
+            } else {
+                Err(BadNumber::Weight { column, value }.into())
+            }
+        })
     }
 }
 
