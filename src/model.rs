@@ -227,7 +227,7 @@ impl SparseWeights {
     }
 
     /// Stored weights as (column, value), columns ascending.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f64)> {
         let mut entries = Vec::with_capacity(self.len());
         self.for_each(|column, value| entries.push((column, value)));
         entries.into_iter()

@@ -1,8 +1,9 @@
 // A review painted with the weights of the terms the model used, where the library says they
-// stand, and its strongest terms: from a verdict of the engine (src/wasm/verdict.rs), which
-// holds only the terms the model has a weight for, as columns, their numbers as little-endian bytes and their spans as (term, start,
-// end) triples of u32s in UTF-16 units. The page never splits words itself: a word pair is
-// painted over both its words, on top of each word's own weight.
+// stand, and its strongest terms. It reads a verdict of the engine (src/wasm/verdict.rs), which
+// holds only the terms the model has a weight for, as columns: their numbers as little-endian
+// bytes, their spans as (term, start, end) triples of u32s in UTF-16 units. The page never
+// splits words itself: a word pair is painted over both its words, on top of each word's own
+// weight.
 
 // Highlighting builds an element per painted stretch, so a very long review shows only its
 // beginning.

@@ -9,17 +9,22 @@
 const POLYNOMIAL: u32 = 0xEDB8_8320;
 const LANES: usize = 8;
 
+/// Eight steps of the CRC a bit at a time: a byte's worth, from which the tables are made.
+fn eight_bits(crc: u32) -> u32 {
+    (0..8).fold(crc, |c, _| {
+        if c & 1 == 1 {
+            POLYNOMIAL ^ (c >> 1)
+        } else {
+            c >> 1
+        }
+    })
+}
+
 /// The CRC-32 of `bytes`.
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut tables = [[0u32; 256]; LANES];
     for (byte, entry) in (0u32..).zip(tables[0].iter_mut()) {
-        *entry = (0..8).fold(byte, |c, _| {
-            if c & 1 == 1 {
-                POLYNOMIAL ^ (c >> 1)
-            } else {
-                c >> 1
-            }
-        });
+        *entry = eight_bits(byte);
     }
     for lane in 1..LANES {
         for byte in 0..256 {
@@ -49,7 +54,7 @@ pub(crate) fn crc32(bytes: &[u8]) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::crc32;
+    use super::{crc32, eight_bits};
 
     #[test]
     fn matches_the_standard_check_values() {
@@ -65,15 +70,9 @@ mod tests {
     fn eight_at_a_time_is_one_at_a_time() {
         let bytes: Vec<u8> = (0..1000u32).map(|n| (n * 7919 % 251) as u8).collect();
         for len in 0..40 {
-            let one_at_a_time = !bytes[..len].iter().fold(!0u32, |crc, &byte| {
-                (0..8).fold(crc ^ u32::from(byte), |c, _| {
-                    if c & 1 == 1 {
-                        super::POLYNOMIAL ^ (c >> 1)
-                    } else {
-                        c >> 1
-                    }
-                })
-            });
+            let one_at_a_time = !bytes[..len]
+                .iter()
+                .fold(!0u32, |crc, &byte| eight_bits(crc ^ u32::from(byte)));
             assert_eq!(crc32(&bytes[..len]), one_at_a_time, "{len} bytes");
         }
     }
