@@ -188,9 +188,9 @@ impl Delimited {
                 self.line_bytes += skipped.len();
             }
         }
-        let breaks = rest.iter().filter(|&&b| b == b'\n').count();
-        self.line += breaks as u64;
-        match rest.iter().rposition(|&b| b == b'\n') {
+        // Counted a byte at a time, lines took a fifth of the trainer's reading thread.
+        self.line += memchr::memchr_iter(b'\n', rest).count() as u64;
+        match memchr::memrchr(b'\n', rest) {
             Some(last) => self.line_bytes = rest.len() - last - 1,
             None => self.line_bytes += rest.len(),
         }
