@@ -97,7 +97,11 @@ impl ColumnSlots {
 
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(16);
-        self.table = vec![(0, 0); size];
+        // Written, not allocated zeroed: a zeroed allocation maps the zero page where a
+        // lookup reads first, and the write that follows then faults again and flushes
+        // every core's TLB.
+        self.table = Vec::with_capacity(size);
+        self.table.resize(size, (0, 0));
         let mask = size - 1;
         for (slot, &column) in self.columns.iter().enumerate() {
             let mut at = self.home(column);
