@@ -64,6 +64,7 @@ VARIANTS = [
     ('trigrams, 120,000 kept by use, smoothing 5, floor 0.3', recipe(ratios=5, floor=0.3, keep=120_000, ngrams=3)),
     ('trigrams, 120,000 kept by use, smoothing 20, floor 0.1', recipe(ratios=20, floor=0.1, keep=120_000, ngrams=3)),
     ('**the site recipe now** (its defaults)', []),
+    ('the site recipe, 120,000 weights kept (the model shipped before)', ['--keep-weights', '120000']),
     ('the site recipe, its weights in 64 bits', ['--precision', 'f64']),
     ('the site recipe, 4 passes averaged over the last 3', ['--passes', '4', '--average-last', '3']),
     ('the site recipe, alpha 2e-6', ['--alpha', '2e-6']),
