@@ -4,7 +4,7 @@
 // and feature set, so the second build is here. Cargo keeps both builds' artifacts, so each
 // rebuild after the first only relinks.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -18,8 +18,9 @@ export async function buildGlance(dir) {
   const run = promisify(execFile);
   await run('cargo', ['build', '--lib', '--target', TARGET, '--no-default-features', ...(release ? ['--release'] : [])],
     { cwd: ROOT, maxBuffer: 1 << 24 });
-  // Where cargo put it: CARGO_TARGET_DIR, as trunk's own build honours it, or target/.
-  const target = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
+  // Where cargo put it: CARGO_TARGET_DIR, as trunk's own build honours it (relative to the
+  // crate, where cargo ran), or target/.
+  const target = resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target');
   const wasm = join(target, TARGET, release ? 'release' : 'debug', 'movieclassifier.wasm');
   await run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dir, '--out-name', NAME, wasm]);
   console.log(`built the first-verdict engine: ${NAME}.js, ${NAME}_bg.wasm`);

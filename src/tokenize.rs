@@ -148,17 +148,10 @@ impl Tokenizer {
         }
         let mut stripped = String::with_capacity(lowered.len());
         let mut kept = Vec::with_capacity(lowered.len());
-        let mut rest = 0;
-        while let Some(open) = memchr::memchr(b'<', &lowered.as_bytes()[rest..]) {
-            let Some(close) = memchr::memchr(b'>', &lowered.as_bytes()[rest + open..]) else {
-                break;
-            };
-            stripped.push_str(&lowered[rest..rest + open]);
-            kept.extend_from_slice(&origin[rest..rest + open]);
-            rest += open + close + 1;
+        for range in outside_html_tags(&lowered) {
+            stripped.push_str(&lowered[range.clone()]);
+            kept.extend_from_slice(&origin[range]);
         }
-        stripped.push_str(&lowered[rest..]);
-        kept.extend_from_slice(&origin[rest..]);
 
         // Tokens and emoticons are never empty.
         let end_of = |at: usize| at + text[at..].chars().next().map_or(0, char::len_utf8);
@@ -504,21 +497,39 @@ const ASCII_WORD: [bool; 128] = {
     table
 };
 
-/// `re.sub('<[^>]*>', '', text)` appended to `out`: each `<` up to the first `>` after it
-/// goes; a `<` with no `>` after it stays, and so does everything after it.
+/// `re.sub('<[^>]*>', '', text)` appended to `out`.
+fn strip_html_tags_into(text: &str, out: &mut String) {
+    for range in outside_html_tags(text) {
+        out.push_str(&text[range]);
+    }
+}
+
+/// The byte ranges of `text` that `re.sub('<[^>]*>', '', text)` keeps, in order: each `<` up
+/// to the first `>` after it goes; a `<` with no `>` after it stays, and so does everything
+/// after it. The ranges are whole characters, since `<` and `>` are ASCII.
 ///
 /// `memchr` finds the brackets: with `str::find`, the trainer took 6% longer over the
 /// notebook's 45,000 rows (medians of 21 runs side by side: 0.2179 against 0.2046 s).
-fn strip_html_tags_into(text: &str, out: &mut String) {
-    let mut rest = text;
-    while let Some(open) = memchr::memchr(b'<', rest.as_bytes()) {
-        let Some(close) = memchr::memchr(b'>', &rest.as_bytes()[open..]) else {
-            break;
-        };
-        out.push_str(&rest[..open]);
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
+fn outside_html_tags(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut rest = Some(0);
+    std::iter::from_fn(move || {
+        let from = rest?;
+        let tag = memchr::memchr(b'<', &bytes[from..]).and_then(|open| {
+            let close = memchr::memchr(b'>', &bytes[from + open..])?;
+            Some((from + open, from + open + close + 1))
+        });
+        Some(match tag {
+            Some((open, after)) => {
+                rest = Some(after);
+                from..open
+            }
+            None => {
+                rest = None;
+                from..bytes.len()
+            }
+        })
+    })
 }
 
 /// `re.findall('(?::|;|=)(?:-)?(?:\)|\(|D|P)', text)`: leftmost, non-overlapping, the
