@@ -113,25 +113,25 @@ impl HashingVectorizer {
         keys.sort(key_bits);
         let keys = &keys.keys;
 
+        // Every key is written, over the last column when it repeats it: whether a term
+        // repeats is a coin toss, and the branch on it took 8% of vectorizing's time.
+        // A column not yet written holds 0.0, so adding to it starts a sum.
         let mut row = SparseRow {
-            indices: Vec::with_capacity(keys.len()),
-            values: Vec::with_capacity(keys.len()),
+            indices: vec![0; keys.len()],
+            values: vec![0.0; keys.len()],
         };
+        let mut len = 0;
         for &key in keys.iter() {
             let column = key >> 1;
-            let value = if key & 1 == 0 { 1.0 } else { -1.0 };
-            match row.indices.last() {
-                Some(&last) if last == column => {
-                    if let Some(sum) = row.values.last_mut() {
-                        *sum += value;
-                    }
-                }
-                _ => {
-                    row.indices.push(column);
-                    row.values.push(value);
-                }
-            }
+            let value = 1.0 - 2.0 * f64::from(key & 1);
+            let repeats = len > 0 && row.indices[len - 1] == column;
+            let at = len - usize::from(repeats);
+            row.indices[at] = column;
+            row.values[at] += value;
+            len = at + 1;
         }
+        row.indices.truncate(len);
+        row.values.truncate(len);
         let squares: f64 = row.values.iter().map(|v| v * v).sum();
         if squares != 0.0 {
             let norm = squares.sqrt();
