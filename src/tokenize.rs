@@ -673,18 +673,44 @@ pub fn python_lower(text: &str) -> String {
         return text.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
-        }
+    let mut at = 0;
+    // A review with one accented letter is nearly all ASCII: its runs of ASCII are copied
+    // and lowered whole, as an ASCII review is (character by character, lowering the tenth of
+    // the notebook's reviews that are not ASCII took 3% of training's CPU time).
+    while at < text.len() {
+        let run_end = at + ascii_prefix_len(&text.as_bytes()[at..]);
+        let from = out.len();
+        out.push_str(&text[at..run_end]);
+        out[from..].make_ascii_lowercase();
+        at = run_end;
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
         match c {
-            'Σ' => out.push(if is_final_sigma(text, i) { 'ς' } else { 'σ' }),
+            'Σ' => out.push(if is_final_sigma(text, at) { 'ς' } else { 'σ' }),
             'İ' => out.push_str("i\u{307}"),
             _ => out.push(lower_char(c)),
         }
+        at += c.len_utf8();
     }
     out
+}
+
+/// How many bytes `bytes` starts with that are ASCII, tested eight at a time.
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let eights = bytes.chunks_exact(8);
+    let tail = eights.remainder();
+    for (k, eight) in eights.enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        let high = u64::from_le_bytes(word) & TOPS;
+        if high != 0 {
+            return 8 * k + high.trailing_zeros() as usize / 8;
+        }
+    }
+    let checked = bytes.len() - tail.len();
+    checked + tail.iter().take_while(|b| b.is_ascii()).count()
 }
 
 /// CPython's `handle_capital_sigma`: a capital sigma lowers to the final form when a cased
@@ -812,6 +838,20 @@ mod tests {
     fn python_unicode_rules() {
         assert_eq!(python_lower("ΣΑΣ"), "σας");
         assert_eq!(python_lower("İ"), "i\u{307}");
+        // ASCII runs of every length around the eight bytes tested at once.
+        assert_eq!(
+            python_lower("A Café IN PARIS, ÉTÉ 1999: THE ODYSSEY OF ΟΔΟΣ. Σ"),
+            "a café in paris, été 1999: the odyssey of οδος. σ"
+        );
+        for len in 0..20 {
+            let text = format!(
+                "{}É{}",
+                "AB".repeat(len).get(..len).unwrap_or(""),
+                "Z".repeat(len)
+            );
+            assert_eq!(python_lower(&text), text.to_lowercase(), "{text:?}");
+            assert_eq!(ascii_prefix_len(text.as_bytes()), len);
+        }
         assert!(is_word('²') && is_word('½') && !is_word('\u{301}'));
     }
 
