@@ -6,6 +6,8 @@
 //! repeated terms are summed and the row is scaled to unit L2 norm. Repeated-term sums are
 //! small integers, so the result does not depend on the order in which they are added.
 
+use std::ops::Range;
+
 use crate::tokenize::Tokens;
 
 /// One hashed, L2-normalised row: columns ascending, each once.
@@ -57,17 +59,18 @@ impl HashingVectorizer {
         self.column_of_hash(murmur3_32_signed(term.as_bytes()))
     }
 
-    /// [`HashingVectorizer::column`] of the n-gram of `parts` joined by single spaces.
-    pub fn column_of_parts(&self, parts: &[&str]) -> (u32, f64) {
-        let hash = match parts {
-            [term] => murmur3_32_signed(term.as_bytes()),
+    /// [`HashingVectorizer::column`] of the n-gram of the tokens at `spans` of `text`, joined
+    /// by single spaces.
+    pub fn column_of_spans(&self, text: &[u8], spans: &[(usize, usize)]) -> (u32, f64) {
+        let hash = match spans {
+            &[(start, end)] => murmur3_32_signed_within(text, start..end),
             _ => {
                 let mut hasher = Murmur3::default();
-                for (k, part) in parts.iter().enumerate() {
+                for (k, &(start, end)) in spans.iter().enumerate() {
                     if k > 0 {
                         hasher.write(b" ");
                     }
-                    hasher.write(part.as_bytes());
+                    hasher.write(&text[start..end]);
                 }
                 hasher.finish()
             }
@@ -98,8 +101,8 @@ impl HashingVectorizer {
     /// [`HashingVectorizer::transform`] with buffers kept from text to text.
     pub fn transform_reusing(&self, tokens: &Tokens, keys: &mut Keys) -> SparseRow {
         keys.keys.clear();
-        tokens.for_each_term_parts(|parts| {
-            let (column, sign) = self.column_of_parts(parts);
+        tokens.for_each_term_spans(|text, spans| {
+            let (column, sign) = self.column_of_spans(text, spans);
             keys.push(column, sign);
         });
         self.row_of(keys)
@@ -226,6 +229,14 @@ fn finalize(mut hash: u32, len: u32) -> i32 {
 /// scikit-learn's `murmurhash3_32(bytes, seed=0, positive=False)`: MurmurHash3's x86 32-bit
 /// variant read straight from the slice, as the hot loop of training needs it.
 pub fn murmur3_32_signed(bytes: &[u8]) -> i32 {
+    murmur3_32_signed_within(bytes, 0..bytes.len())
+}
+
+/// [`murmur3_32_signed`] of `text[range]`, whose last one to three bytes are read as one
+/// word where `text` goes on past them: a token's length is a coin toss, and a loop over
+/// them mispredicted its end.
+fn murmur3_32_signed_within(text: &[u8], range: Range<usize>) -> i32 {
+    let bytes = &text[range.clone()];
     let mut hash: u32 = 0;
     let mut blocks = bytes.chunks_exact(4);
     for block in &mut blocks {
@@ -235,13 +246,19 @@ pub fn murmur3_32_signed(bytes: &[u8]) -> i32 {
         );
     }
     let tail = blocks.remainder();
-    if !tail.is_empty() {
-        let k = tail
+    let tail_at = range.end - tail.len();
+    let k = match text.get(tail_at..tail_at + 4) {
+        Some(&[a, b, c, d]) => {
+            let keep = (1u64 << (8 * tail.len())) - 1;
+            u32::from_le_bytes([a, b, c, d]) & keep as u32
+        }
+        _ => tail
             .iter()
             .rev()
-            .fold(0u32, |k, &byte| (k << 8) | u32::from(byte));
-        hash ^= mix(k);
-    }
+            .fold(0u32, |k, &byte| (k << 8) | u32::from(byte)),
+    };
+    // An empty tail adds nothing: mix(0) is 0.
+    hash ^= mix(k);
     finalize(hash, bytes.len() as u32)
 }
 
@@ -299,6 +316,17 @@ mod tests {
     #[test]
     fn murmur3_matches_scikit_learn() {
         // Values printed by sklearn.utils.murmurhash3_32(s, seed=0).
+        // Read within a longer text, the tail is the same as read alone.
+        let text = b"the quick brown fox jumps over";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                assert_eq!(
+                    murmur3_32_signed_within(text, start..end),
+                    murmur3_32_signed(&text[start..end]),
+                    "{start}..{end}"
+                );
+            }
+        }
         assert_eq!(murmur3_32_signed(b""), 0);
         assert_eq!(murmur3_32_signed(b"foo"), -156908512);
         assert_eq!(murmur3_32_signed(b"great"), 198527388);
