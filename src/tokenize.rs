@@ -346,6 +346,7 @@ impl WordSet {
     }
 
     /// Whether the word `text[at]` is in the set.
+    #[inline(always)]
     fn contains_at(&self, text: &[u8], at: Range<usize>) -> bool {
         if self.len == 0 {
             return false;
@@ -353,6 +354,14 @@ impl WordSet {
         if let Some(packed) = Self::pack_short(text, at.clone()) {
             return self.short[Self::slot(packed, self.multiplier, self.bits)] == packed;
         }
+        self.contains_long_at(text, at)
+    }
+
+    /// [`WordSet::contains_at`] for a word longer than 8 bytes, kept out of line so that
+    /// the common case is inlined in the tokenizer's loop: a call for every word cost a
+    /// tenth of tokenizing.
+    #[inline(never)]
+    fn contains_long_at(&self, text: &[u8], at: Range<usize>) -> bool {
         if let Some(packed) = Self::pack_long(text, at.clone()) {
             return self.long.contains(&packed);
         }
