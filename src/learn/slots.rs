@@ -88,6 +88,32 @@ impl ColumnSlots {
         }
     }
 
+    /// Replaces each of `columns` with its slot, giving a column that has none the next free
+    /// one, as [`ColumnSlots::slot_or_insert`] does one at a time.
+    ///
+    /// The table is larger than a core's cache, and a lookup a column spent most of its time
+    /// waiting for memory: the first place each column is looked for is read for a run of
+    /// columns before any is used, so the reads wait together rather than one after another.
+    pub fn slots_or_insert(&mut self, columns: &mut [u32]) {
+        const AHEAD: usize = 64;
+        for run in columns.chunks_mut(AHEAD) {
+            let mut first_looks = [(0, 0); AHEAD];
+            if !self.table.is_empty() {
+                for (look, &column) in first_looks.iter_mut().zip(run.iter()) {
+                    *look = self.table[self.home(column)];
+                }
+            }
+            for (column, &(key, entry)) in run.iter_mut().zip(&first_looks) {
+                // A slot, once given, stays the column's whatever is inserted after the look.
+                *column = if entry != 0 && key == *column {
+                    entry - 1
+                } else {
+                    self.slot_or_insert(*column)
+                };
+            }
+        }
+    }
+
     /// Where `column` is looked for first: the top bits of a Fibonacci hash.
     #[inline]
     fn home(&self, column: u32) -> usize {
@@ -127,6 +153,20 @@ mod tests {
         assert_eq!(slots.columns(), [7, 0, u32::MAX, 1 << 20, 3]);
         assert_eq!(slots.slot(u32::MAX), Some(2));
         assert_eq!(slots.slot(8), None);
+    }
+
+    #[test]
+    fn slots_of_many_columns_at_once_are_those_one_at_a_time() {
+        let columns: Vec<u32> = (0..1000u32).map(|n| (n * 7919) % 600).collect();
+        let mut at_once = ColumnSlots::default();
+        let mut one_by_one = ColumnSlots::default();
+        for row in columns.chunks(150) {
+            let mut mapped = row.to_vec();
+            at_once.slots_or_insert(&mut mapped);
+            let expected: Vec<u32> = row.iter().map(|&c| one_by_one.slot_or_insert(c)).collect();
+            assert_eq!(mapped, expected);
+        }
+        assert_eq!(at_once, one_by_one);
     }
 
     #[test]

@@ -118,16 +118,10 @@ impl Training {
     pub fn learn(&mut self, row: SparseRow, label: Label) -> Result<(), TrainError> {
         let mut row = row;
         let n_features = self.recipe.config.n_features;
-        for column in &mut row.indices {
-            if *column >= n_features {
-                return Err(LearnError::ColumnOutOfRange {
-                    column: *column,
-                    n_features,
-                }
-                .into());
-            }
-            *column = self.slots.slot_or_insert(*column);
+        if let Some(&column) = row.indices.iter().find(|&&column| column >= n_features) {
+            return Err(LearnError::ColumnOutOfRange { column, n_features }.into());
         }
+        self.slots.slots_or_insert(&mut row.indices);
         if self.pass == 1 && self.recipe.needs_counts() {
             self.counts.count(&row, label);
         }
