@@ -329,15 +329,20 @@ impl WordSet {
         Some(u64::from_le_bytes(packed) & keep).filter(|&packed| packed != 0)
     }
 
-    /// Packs `text[at]` if it has 9 to 16 bytes.
+    /// Packs `text[at]` if it has 9 to 16 bytes, reading a whole 16 bytes where the text has
+    /// them, as [`WordSet::pack_short`] does.
     fn pack_long(text: &[u8], at: Range<usize>) -> Option<u128> {
         let len = at.len();
         if len <= Self::SHORT_LEN || len > Self::MAX_LEN {
             return None;
         }
         let mut packed = [0u8; Self::MAX_LEN];
-        packed[..len].copy_from_slice(&text[at]);
-        Some(u128::from_le_bytes(packed))
+        match text.get(at.start..at.start + Self::MAX_LEN) {
+            Some(block) => packed.copy_from_slice(block),
+            None => packed[..len].copy_from_slice(&text[at]),
+        }
+        let keep = u128::MAX >> (8 * (Self::MAX_LEN - len));
+        Some(u128::from_le_bytes(packed) & keep)
     }
 
     #[cfg(test)]
