@@ -1,6 +1,6 @@
-//! The library's CSV reader against the csv crate, which the trainer used to read with: the
-//! same records, however the bytes arrive. (Line numbers are tested apart, in the reader's
-//! own tests: the csv crate puts a record that follows `\r\n` on the line before.)
+//! The library's CSV and TSV reader against the csv crate, which the trainer used to read
+//! with: the same records, however the bytes arrive. (Line numbers are tested apart, in the
+//! reader's own tests: the csv crate puts a record that follows `\r\n` on the line before.)
 #![cfg(not(target_arch = "wasm32"))]
 
 use movieclassifier::read::{Delimited, Record};
@@ -8,10 +8,11 @@ use proptest::prelude::*;
 
 type Records = Vec<Vec<Vec<u8>>>;
 
-fn by_csv_crate(input: &[u8]) -> Records {
+fn by_csv_crate(input: &[u8], delimiter: u8) -> Records {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(input);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
@@ -21,8 +22,7 @@ fn by_csv_crate(input: &[u8]) -> Records {
     out
 }
 
-fn by_library(input: &[u8], chunks: &[usize]) -> Records {
-    let mut reader = Delimited::csv();
+fn by_library(mut reader: Delimited, input: &[u8], chunks: &[usize]) -> Records {
     let mut out = Vec::new();
     let mut keep = |record: Record| {
         out.push(record.fields().map(<[u8]>::to_vec).collect());
@@ -52,6 +52,24 @@ proptest! {
         chunks in prop::collection::vec(1usize..9, 1..5),
     ) {
         let input = pieces.concat();
-        prop_assert_eq!(by_library(input.as_bytes(), &chunks), by_csv_crate(input.as_bytes()));
+        prop_assert_eq!(
+            by_library(Delimited::csv(), input.as_bytes(), &chunks),
+            by_csv_crate(input.as_bytes(), b',')
+        );
+    }
+
+    #[test]
+    fn tab_separated_records_match_the_csv_crate(
+        pieces in prop::collection::vec(
+            prop_oneof![Just("a"), Just(","), Just("\t"), Just("\""), Just("\n"), Just("\r\n"), Just("é")],
+            0..60,
+        ),
+        chunks in prop::collection::vec(1usize..9, 1..5),
+    ) {
+        let input = pieces.concat();
+        prop_assert_eq!(
+            by_library(Delimited::tsv(), input.as_bytes(), &chunks),
+            by_csv_crate(input.as_bytes(), b'\t')
+        );
     }
 }
