@@ -56,8 +56,25 @@ impl TrainReport {
 /// The size of `bytes` after gzip at its default level, as a static host would serve them.
 /// (Model files, a postcard of varints and floats, come out the same size at level 9, which
 /// took longer than the rest of writing the model.)
+///
+/// The two halves are compressed at once, as the two members of one gzip file, which `gunzip`
+/// reads as one: compressing the notebook recipe's model as one stream took 15 ms on one core
+/// after training had finished, a tenth of the run; two members took 7-12 ms, and come out
+/// 0.04% larger (799,714 bytes instead of 799,382).
 pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| gzip_member_len(first));
+        let second = gzip_member_len(second)?;
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(first + second)
+    })
+}
+
+fn gzip_member_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len()), Compression::default());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len())
 }
