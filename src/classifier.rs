@@ -144,9 +144,10 @@ impl Classifier {
     /// instead of every sum.
     pub fn to_model(&self) -> Model {
         let entries: Vec<(u32, f64)> = self
-            .sorted_slots()
+            .slots
+            .by_column()
             .into_iter()
-            .map(|(column, slot)| (column, self.learner.weights()[slot]))
+            .map(|(column, slot)| (column, self.learner.weights()[slot as usize]))
             .filter(|&(_, weight)| weight != 0.0)
             .collect();
         let sums = self.learner.squared_sums().map(|sums| StoredSums {
@@ -167,7 +168,8 @@ impl Classifier {
         let sums = self.learner.squared_sums();
         let mut entries = Vec::new();
         let mut per_weight = Vec::new();
-        for (column, slot) in self.sorted_slots() {
+        for (column, slot) in self.slots.by_column() {
+            let slot = slot as usize;
             let sum = sums.map(|sums| sums.per_slot[slot]);
             // A slot at its starting state is the same as no slot: leaving it out keeps the
             // file the same whatever columns were looked at without being learned.
@@ -196,19 +198,6 @@ impl Classifier {
             squared_sums,
             provenance: self.provenance.clone(),
         }
-    }
-
-    /// Every (column, slot), columns ascending.
-    fn sorted_slots(&self) -> Vec<(u32, usize)> {
-        let mut pairs: Vec<(u32, usize)> = self
-            .slots
-            .columns()
-            .iter()
-            .enumerate()
-            .map(|(slot, &column)| (column, slot))
-            .collect();
-        pairs.sort_unstable();
-        pairs
     }
 
     /// The model file's bytes, as its configuration publishes it.

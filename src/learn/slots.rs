@@ -49,6 +49,42 @@ impl ColumnSlots {
         &self.columns
     }
 
+    /// Each slot's column and the slot, in ascending column order.
+    ///
+    /// Sorted by radix, 11 bits of the column at a time, as many times as the largest column
+    /// needs (twice for 2^21 features): writing the notebook recipe's model, on one core once
+    /// training has finished, took 2.1-2.8 ms from the finished learner to the model instead
+    /// of 3.3-3.5 ms with a comparison sort of its 100,000 slots.
+    pub fn by_column(&self) -> Vec<(u32, u32)> {
+        const DIGIT_BITS: u32 = 11;
+        let mut pairs: Vec<(u32, u32)> = (0u32..)
+            .zip(&self.columns)
+            .map(|(slot, &column)| (column, slot))
+            .collect();
+        let largest = self.columns.iter().copied().max().unwrap_or(0);
+        let mut spare = vec![(0, 0); pairs.len()];
+        let mut shift = 0;
+        while shift < u32::BITS && largest >> shift != 0 {
+            let digit = |column: u32| ((column >> shift) & ((1 << DIGIT_BITS) - 1)) as usize;
+            let mut starts = [0usize; 1 << DIGIT_BITS];
+            for &(column, _) in &pairs {
+                starts[digit(column)] += 1;
+            }
+            let mut total = 0;
+            for start in &mut starts {
+                (*start, total) = (total, total + *start);
+            }
+            for &pair in &pairs {
+                let at = &mut starts[digit(pair.0)];
+                spare[*at] = pair;
+                *at += 1;
+            }
+            std::mem::swap(&mut pairs, &mut spare);
+            shift += DIGIT_BITS;
+        }
+        pairs
+    }
+
     /// The slot of `column`, if it has one.
     #[inline]
     pub fn slot(&self, column: u32) -> Option<u32> {
@@ -167,6 +203,23 @@ mod tests {
             assert_eq!(mapped, expected);
         }
         assert_eq!(at_once, one_by_one);
+    }
+
+    #[test]
+    fn slots_by_column_are_sorted_whatever_the_columns_size() {
+        for spread in [1u32, 1 << 11, 1 << 21, u32::MAX] {
+            let columns: Vec<u32> = (0..5000u32)
+                .map(|n| n.wrapping_mul(2_654_435_761) % spread)
+                .collect();
+            let slots = ColumnSlots::from_columns(columns.iter().copied());
+            let mut expected: Vec<(u32, u32)> = (0u32..)
+                .zip(slots.columns())
+                .map(|(slot, &column)| (column, slot))
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(slots.by_column(), expected, "columns below {spread}");
+        }
+        assert_eq!(ColumnSlots::default().by_column(), []);
     }
 
     #[test]
