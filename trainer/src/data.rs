@@ -85,11 +85,10 @@ pub struct Reading {
     pub mix: bool,
 }
 
-/// A stream of rows read on a thread of its own, so that decompression and parsing overlap
-/// with learning. Rows travel in chunks, in input order (`chunks.iter().flatten()` reads them
-/// one by one).
+/// A source of rows, read on a thread of its own once asked ([`RowStream`]), so that
+/// decompression and parsing overlap with learning.
 pub struct Source {
-    pub chunks: Receiver<Vec<Item>>,
+    pub rows: RowStream,
     pub bytes_read: ByteCounter,
     /// How many bytes reading will take, when known.
     pub total_bytes: Option<u64>,
@@ -108,23 +107,58 @@ pub const CHUNKS_IN_FLIGHT: usize = 8;
 /// Bytes read from a file at a time.
 pub const READ_BYTES: usize = 1 << 16;
 
-/// The sending end of a chunked stream: collects items and hands over full chunks, and the
-/// last partial one when dropped.
-pub struct ChunkSender<T> {
-    sender: SyncSender<Vec<T>>,
+/// The rows of a source, not read yet.
+pub struct RowStream(Box<dyn Iterator<Item = Item> + Send>);
+
+impl RowStream {
+    /// Reads the rows on a thread of their own, in chunks of [`CHUNK_ROWS`], dealt to `lanes`
+    /// receivers in turn: chunk `k` goes to lane `k mod lanes`. Reading stops once a
+    /// receiver is dropped.
+    ///
+    /// The learner's featurizing threads each take a lane: a thread that passed the chunks
+    /// on to them cost one more hand-over, and a wake-up, for every chunk.
+    pub fn read(self, lanes: usize) -> Vec<Receiver<Vec<Item>>> {
+        let (senders, receivers) = (0..lanes.max(1))
+            .map(|_| sync_channel(CHUNKS_IN_FLIGHT))
+            .unzip();
+        let mut sender = ChunkSender::new(senders);
+        let RowStream(rows) = self;
+        thread::spawn(move || {
+            for item in rows {
+                let fatal = item.is_err();
+                if !sender.send(item) || fatal {
+                    return;
+                }
+            }
+        });
+        receivers
+    }
+
+    /// Reads the rows on a thread of their own, and yields them in order.
+    pub fn in_order(self) -> impl Iterator<Item = Item> {
+        self.read(1).into_iter().flatten().flatten()
+    }
+}
+
+/// The sending end of a chunked stream: collects items and hands over full chunks to each
+/// receiver in turn, and the last partial one when dropped.
+struct ChunkSender<T> {
+    senders: Vec<SyncSender<Vec<T>>>,
+    next: usize,
     chunk: Vec<T>,
 }
 
 impl<T> ChunkSender<T> {
-    pub fn new(sender: SyncSender<Vec<T>>) -> Self {
+    fn new(senders: Vec<SyncSender<Vec<T>>>) -> Self {
         ChunkSender {
-            sender,
+            senders,
+            next: 0,
             chunk: Vec::with_capacity(CHUNK_ROWS),
         }
     }
 
-    /// Queues one item; false once the receiver is gone, when reading should stop.
-    pub fn send(&mut self, item: T) -> bool {
+    /// Queues one item; false once a receiver is gone, when reading should stop.
+    fn send(&mut self, item: T) -> bool {
         self.chunk.push(item);
         self.chunk.len() < CHUNK_ROWS || self.flush()
     }
@@ -134,7 +168,9 @@ impl<T> ChunkSender<T> {
             return true;
         }
         let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK_ROWS));
-        self.sender.send(chunk).is_ok()
+        let sent = self.senders[self.next].send(chunk).is_ok();
+        self.next = (self.next + 1) % self.senders.len();
+        sent
     }
 }
 
@@ -210,18 +246,8 @@ pub fn open(path: &Path, reading: &Reading) -> Result<Source> {
         }
         None => rows,
     };
-    let (sender, chunks) = sync_channel(CHUNKS_IN_FLIGHT);
-    let mut sender = ChunkSender::new(sender);
-    thread::spawn(move || {
-        for item in rows {
-            let fatal = item.is_err();
-            if !sender.send(item) || fatal {
-                return;
-            }
-        }
-    });
     Ok(Source {
-        chunks,
+        rows: RowStream(rows),
         bytes_read: counter,
         total_bytes,
         order,
@@ -558,11 +584,39 @@ mod tests {
     fn rows_of(path: &Path) -> Vec<Row> {
         open(path, &reading())
             .expect("opens")
-            .chunks
-            .into_iter()
-            .flatten()
+            .rows
+            .in_order()
             .map(|r| r.expect("not fatal"))
             .collect()
+    }
+
+    #[test]
+    fn chunks_are_dealt_to_the_lanes_in_turn() {
+        let mut csv = String::from("review,sentiment\n");
+        for n in 0..(3 * CHUNK_ROWS + 5) {
+            csv.push_str(&format!("review {n},{}\n", n % 2));
+        }
+        let path = fixture("lanes.csv", csv.as_bytes());
+        let lanes = open(&path, &reading()).expect("opens").rows.read(2);
+        let mut dealt = Vec::new();
+        for turn in 0.. {
+            match lanes[turn % lanes.len()].recv() {
+                Ok(chunk) => dealt.push(chunk.len()),
+                Err(_) => break,
+            }
+        }
+        assert_eq!(dealt, [CHUNK_ROWS, CHUNK_ROWS, CHUNK_ROWS, 5]);
+        let texts: Vec<String> = open(&path, &reading())
+            .expect("opens")
+            .rows
+            .in_order()
+            .map(|r| r.expect("not fatal").expect("usable").text)
+            .collect();
+        assert_eq!(texts.len(), 3 * CHUNK_ROWS + 5);
+        assert!(texts
+            .iter()
+            .enumerate()
+            .all(|(n, text)| *text == format!("review {n}")));
     }
 
     #[test]
@@ -658,9 +712,8 @@ mod tests {
             };
             open(&path, &reading)
                 .expect("opens")
-                .chunks
-                .into_iter()
-                .flatten()
+                .rows
+                .in_order()
                 .map(|r| r.expect("not fatal").expect("usable").text)
                 .collect()
         };

@@ -10,7 +10,7 @@
 //! threads between the reader and the learner; rows still reach the learner in input order,
 //! so the result is the same as doing everything in one thread.
 
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::thread;
 use std::time::Instant;
 
@@ -21,7 +21,7 @@ use movieclassifier::vectorize::SparseRow;
 use movieclassifier::{Classifier, Featurizer, Label, Scratch};
 use serde::Serialize;
 
-use crate::data::{BadRow, Item, Place, Source, CHUNKS_IN_FLIGHT};
+use crate::data::{BadRow, Item, Place, RowStream, Source, CHUNKS_IN_FLIGHT};
 use crate::progress::Progress;
 
 pub struct Plan {
@@ -105,45 +105,36 @@ type FeaturedItem = Result<std::result::Result<Featured, BadRow>>;
 /// At most this many threads turn text into rows; more would only wait for the reader.
 const MAX_FEATURIZERS: usize = 4;
 
-/// Vectorises the source's rows on one worker thread per core (up to [`MAX_FEATURIZERS`]),
-/// and yields them in input order, bad rows and fatal errors passed through untouched.
+/// Vectorises the rows on one worker thread per core (up to [`MAX_FEATURIZERS`]), and yields
+/// them in input order, bad rows and fatal errors passed through untouched.
 ///
-/// Chunk `k` goes to worker `k mod n` and is collected from it in turn, so order needs no
-/// sequence numbers. Dropping the iterator stops the workers and the reader: their sends fail.
-fn featurize(
-    chunks: Receiver<Vec<Item>>,
-    featurizer: &Featurizer,
-) -> impl Iterator<Item = FeaturedItem> {
+/// The reading thread deals chunk `k` to worker `k mod n`, and they are collected from the
+/// workers in turn, so order needs no sequence numbers. Dropping the iterator stops the
+/// workers and the reader: their sends fail.
+fn featurize(rows: RowStream, featurizer: &Featurizer) -> impl Iterator<Item = FeaturedItem> {
     let workers = thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_FEATURIZERS);
-    let mut inputs = Vec::with_capacity(workers);
-    let mut outputs = Vec::with_capacity(workers);
-    for _ in 0..workers {
-        let (to_worker, worker_input) = sync_channel::<Vec<Item>>(CHUNKS_IN_FLIGHT);
-        let (worker_output, from_worker) = sync_channel(CHUNKS_IN_FLIGHT);
-        let featurizer = featurizer.clone();
-        thread::spawn(move || {
-            let mut scratch = Scratch::default();
-            for chunk in worker_input {
-                if worker_output
-                    .send(featurize_chunk(chunk, &featurizer, &mut scratch))
-                    .is_err()
-                {
-                    return;
+    let outputs: Vec<_> = rows
+        .read(workers)
+        .into_iter()
+        .map(|worker_input| {
+            let (worker_output, from_worker) = sync_channel(CHUNKS_IN_FLIGHT);
+            let featurizer = featurizer.clone();
+            thread::spawn(move || {
+                let mut scratch = Scratch::default();
+                for chunk in worker_input {
+                    if worker_output
+                        .send(featurize_chunk(chunk, &featurizer, &mut scratch))
+                        .is_err()
+                    {
+                        return;
+                    }
                 }
-            }
-        });
-        inputs.push(to_worker);
-        outputs.push(from_worker);
-    }
-    thread::spawn(move || {
-        for (k, chunk) in chunks.into_iter().enumerate() {
-            if inputs[k % inputs.len()].send(chunk).is_err() {
-                return;
-            }
-        }
-    });
+            });
+            from_worker
+        })
+        .collect();
     let mut turn = 0;
     std::iter::from_fn(move || {
         let chunk = outputs[turn % outputs.len()].recv().ok();
@@ -219,7 +210,7 @@ pub fn first_pass(
     let mut runs = LabelRuns::default();
     let mut rows_learned = 0u64;
     let mut usable = 0u64;
-    for item in featurize(source.chunks, featurizer) {
+    for item in featurize(source.rows, featurizer) {
         if plan.limit.is_some_and(|limit| usable == limit) {
             break;
         }
@@ -272,7 +263,7 @@ pub fn train(
     while training.wants_another_pass() {
         let source = reopen()?;
         let mut learned = 0u64;
-        for item in featurize(source.chunks, &featurizer) {
+        for item in featurize(source.rows, &featurizer) {
             if learned == first.rows_learned {
                 break;
             }
@@ -323,7 +314,7 @@ pub fn evaluate(
     let mut intake = Intake::default();
     let mut scores = Scores::default();
     let mut usable = 0u64;
-    for item in source.chunks.into_iter().flatten() {
+    for item in source.rows.in_order() {
         let Some(example) = intake.take(item, plan.strict)? else {
             continue;
         };

@@ -18,7 +18,7 @@ pub fn run(args: &TokenizeArgs) -> Result<()> {
     let source = data::open(&args.input.data, &reading)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    for item in source.chunks.into_iter().flatten() {
+    for item in source.rows.in_order() {
         match item? {
             Ok(example) => {
                 let tokens = classifier.tokenize(&example.text);
