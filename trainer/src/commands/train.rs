@@ -67,14 +67,21 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         classifier.to_model()
     };
     let bytes = model.encode();
-    write_atomically(&args.out, &bytes)?;
+    // Compressed while the file is written and synced, which mostly waits on the disk.
+    let model_bytes_gzip = std::thread::scope(|scope| {
+        let compressing = scope.spawn(|| gzip_len(&bytes));
+        write_atomically(&args.out, &bytes)?;
+        compressing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
 
     let report = TrainReport {
         data: data_name,
         recipe: recipe_name,
         model: args.out.display().to_string(),
         model_bytes: bytes.len(),
-        model_bytes_gzip: gzip_len(&bytes)?,
+        model_bytes_gzip,
         nonzero_weights: model.weights.len(),
         intercept: model.intercept,
         held_out,
