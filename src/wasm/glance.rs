@@ -27,11 +27,12 @@ pub struct Glance {
 pub async fn open_glance(pretrained: &[u8], database: String) -> Result<Option<Glance>, JsError> {
     // Why not is the session's to say: the worker waits for it when this fails, and formatting
     // the reason here (its numbers, see `model::BadNumber`) took 11 KB of this build gzip'd.
+    let opening = Store::opening(&database);
     let classifier = Classifier::from_bytes(pretrained)
         .map_err(|_| JsError::new("The pretrained model cannot be used."))?;
     // Storage that cannot be opened is what the session finds too: it then classifies with
     // the pretrained model, as this does.
-    if let Ok(store) = Store::open(&database).await {
+    if let Ok(store) = async { opening?.opened().await }.await {
         let untaught = store.is_untaught().await;
         store.close();
         if untaught != Ok(true) {

@@ -122,12 +122,13 @@ pub fn max_model_bytes() -> usize {
 /// Loads the pretrained model and whatever this browser has kept of the visitor's teaching.
 #[wasm_bindgen(js_name = openSession)]
 pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Session, JsError> {
+    let opening = Store::opening(&database);
     let pretrained = Rc::new(
         Start::from_bytes(pretrained)
             .map_err(|err| JsError::new(&format!("The pretrained model cannot be used: {err}")))?,
     );
     let mut notices = Vec::new();
-    let (store, saved) = match Store::open(&database).await {
+    let (store, saved) = match async { opening?.opened().await }.await {
         Ok(store) => match store.load().await {
             Ok(saved) => (Some(Rc::new(store)), saved),
             Err(err) => {
