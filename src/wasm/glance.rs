@@ -25,9 +25,9 @@ pub struct Glance {
 /// model in `database`, whose verdicts only the session gives.
 #[wasm_bindgen(js_name = openGlance)]
 pub async fn open_glance(pretrained: &[u8], database: String) -> Result<Option<Glance>, JsError> {
+    let opening = Store::opening(&database);
     // Why not is the session's to say: the worker waits for it when this fails, and formatting
     // the reason here (its numbers, see `model::BadNumber`) took 11 KB of this build gzip'd.
-    let opening = Store::opening(&database);
     let classifier = Classifier::from_bytes(pretrained)
         .map_err(|_| JsError::new("The pretrained model cannot be used."))?;
     // Storage that cannot be opened is what the session finds too: it then classifies with
