@@ -36,13 +36,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(source) = open(path, &reading) else {
         return;
     };
-    for chunk in source.chunks {
-        for item in chunk {
-            match item {
-                Ok(Ok(example)) => assert!(!example.text.trim().is_empty()),
-                Ok(Err(bad)) => assert!(matches!(bad.place, Place::Line(line) if line > 0)),
-                Err(_) => return,
-            }
+    for item in source.rows.in_order() {
+        match item {
+            Ok(Ok(example)) => assert!(!example.text.trim().is_empty()),
+            Ok(Err(bad)) => assert!(matches!(bad.place, Place::Line(line) if line > 0)),
+            Err(_) => return,
         }
     }
 });
