@@ -12,9 +12,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(model) = Model::decode(data) {
         assert_eq!(Model::decode(&model.encode()).as_ref(), Ok(&model));
         let mut classifier = Classifier::from_model(model).expect("a decoded model loads");
-        if classifier.teach("a fine film, not dull", Label::Positive).is_ok() {
+        if classifier
+            .teach("a fine film, not dull", Label::Positive)
+            .is_ok()
+        {
             let saved = classifier.to_lossless_bytes();
-            assert!(Classifier::from_bytes(&saved).is_ok(), "a taught model reloads");
+            assert!(
+                Classifier::from_bytes(&saved).is_ok(),
+                "a taught model reloads"
+            );
         }
     }
 });
