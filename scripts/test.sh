@@ -10,6 +10,8 @@ step() { printf '==> %s\n' "$*" >&2; }
 
 step "formatting and lints"
 cargo fmt --all -- --check
+# The fuzz targets are a workspace of their own, which `--all` does not reach.
+(cd fuzz && cargo fmt -- --check)
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 # The first-verdict engine: the library without its `engine` feature (src/wasm/glance.rs).
