@@ -155,11 +155,6 @@ impl Drop for Opening {
 }
 
 impl Store {
-    /// Opens (creating on first use) the database `name`, in a page or a worker.
-    pub async fn open(name: &str) -> Result<Store, StoreError> {
-        Store::opening(name)?.opened().await
-    }
-
     /// Asks the browser to open (creating on first use) the database `name`, in a page or a
     /// worker. Each engine reads the pretrained model while the browser opens it: in Chromium,
     /// the first-verdict engine opened in 4.7-5.0 ms instead of 5.5-6.7 ms one after the other.

@@ -100,8 +100,9 @@ pub struct Source {
 /// times a run, which cost more than the parsing.
 pub const CHUNK_ROWS: usize = 64;
 
-/// Chunks in flight between the reading thread and the learner: enough to keep both busy,
-/// few enough that memory stays one batch-sized.
+/// Chunks in flight on each channel between two threads (the reader and a featurizer, a
+/// featurizer and the learner): enough to keep both busy, few enough that memory stays one
+/// batch-sized.
 pub const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// Bytes read from a file at a time.
