@@ -61,7 +61,8 @@ async function firstPrediction(browser, url) {
  * page was starting, which a visitor's browser never runs.
  */
 async function typeReview(cdp, text) {
-  for (;;) {
+  const deadline = Date.now() + 120000;
+  while (Date.now() < deadline) {
     try {
       const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
       const { nodes } = await cdp.send('Accessibility.queryAXTree', {
@@ -78,6 +79,7 @@ async function typeReview(cdp, text) {
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new Error('the page showed no textbox named "Review" within 120 s');
 }
 
 /**
