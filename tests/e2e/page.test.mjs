@@ -95,6 +95,13 @@ test('a typed review gets a label, a percentage and a face', async () => {
   assert.match(verdict, /^positive/);
   assert.ok(await page.locator('#strongest li').count() > 0, 'the strongest words are listed');
   assert.ok(await page.locator('#highlighted mark').count() > 0, 'words are highlighted');
+  const iconWidth = await page.evaluate(async () => {
+    const icon = new Image();
+    icon.src = document.querySelector('link[rel=icon]').href;
+    await icon.decode();
+    return icon.naturalWidth;
+  });
+  assert.equal(iconWidth, 64, 'the page has its icon');
   await context.close();
 });
 
