@@ -2,8 +2,9 @@
 // Chromium: (cd tests/e2e && node favicon.mjs).
 //
 // The page links the PNG, not the SVG: Chromium builds a whole SVG document on the page's main
-// thread to draw an SVG icon, 13-24 ms of it with the CPU 4x slower, in the middle of a repeat
-// visit's way to its first verdict (two side-by-side runs, 24 and 36 repeat visits each: 0.58 s
+// thread to draw an SVG icon: in traces with the CPU 4x slower, the task that received the icon
+// took 17-24 ms, 11-14 ms of it building that document, in the middle of a repeat visit's way
+// to its first verdict (two side-by-side runs, 24 and 36 repeat visits each: 0.58 s
 // and 0.52 s with the SVG, 0.56 s and 0.50 s with the PNG). 64 pixels is sharp at three device
 // pixels to the point.
 import { readFile } from 'node:fs/promises';
