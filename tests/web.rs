@@ -147,8 +147,10 @@ mod store {
         let expected = probability(&session);
         session.close();
 
-        let opening = Store::opening(&database).expect("storage asked for");
-        let store = opening.opened().await.expect("store opens");
+        let store = Store::opening(&database)
+            .opened()
+            .await
+            .expect("store opens");
         let saved = store.load().await.expect("store loads");
         let learned = saved.learned.expect("a learned model was saved");
         let mut bytes = learned.bytes.clone();
@@ -245,8 +247,10 @@ mod store {
 
     #[wasm_bindgen_test]
     async fn the_log_is_kept_in_order_with_its_model_in_one_transaction() {
-        let opening = Store::opening(&fresh("log-order")).expect("storage asked for");
-        let store = opening.opened().await.expect("store opens");
+        let store = Store::opening(&fresh("log-order"))
+            .opened()
+            .await
+            .expect("store opens");
         let mut keys: Vec<u32> = Vec::new();
         for (n, text) in ["first", "second", "third"].iter().enumerate() {
             let taught = Taught {

@@ -32,7 +32,7 @@ pub async fn open_glance(pretrained: &[u8], database: String) -> Result<Option<G
         .map_err(|_| JsError::new("The pretrained model cannot be used."))?;
     // Storage that cannot be opened is what the session finds too: it then classifies with
     // the pretrained model, as this does.
-    if let Ok(store) = async { opening?.opened().await }.await {
+    if let Ok(store) = opening.opened().await {
         let untaught = store.is_untaught().await;
         store.close();
         if untaught != Ok(true) {

@@ -128,7 +128,7 @@ pub async fn open_session(pretrained: Vec<u8>, database: String) -> Result<Sessi
             .map_err(|err| JsError::new(&format!("The pretrained model cannot be used: {err}")))?,
     );
     let mut notices = Vec::new();
-    let (store, saved) = match async { opening?.opened().await }.await {
+    let (store, saved) = match opening.opened().await {
         Ok(store) => match store.load().await {
             Ok(saved) => (Some(Rc::new(store)), saved),
             Err(err) => {

@@ -123,8 +123,11 @@ impl fmt::Debug for Store {
 }
 
 /// A database being opened: asked for when this is made, so that work done before awaiting
-/// [`Opening::opened`] overlaps the browser's opening it.
-pub struct Opening {
+/// [`Opening::opened`] overlaps the browser's opening it. A browser without storage is told
+/// by [`Opening::opened`] too, so that callers meet every failure in one place.
+pub struct Opening(Result<OpenRequest, StoreError>);
+
+struct OpenRequest {
     request: IdbOpenDbRequest,
     settled: Promise,
     // Called during the request: kept, and unhooked when this is dropped.
@@ -134,7 +137,8 @@ pub struct Opening {
 impl Opening {
     /// The open database, once the browser has opened it.
     pub async fn opened(self) -> Result<Store, StoreError> {
-        let opened = settled(&self.request, self.settled.clone()).await;
+        let pending = self.0?;
+        let opened = settled(&pending.request, pending.settled.clone()).await;
         let db = opened?
             .dyn_into::<IdbDatabase>()
             .map_err(|_| StoreError::Failed("the database did not open".into()))?;
@@ -148,7 +152,7 @@ impl Opening {
     }
 }
 
-impl Drop for Opening {
+impl Drop for OpenRequest {
     fn drop(&mut self) {
         self.request.set_onupgradeneeded(None);
     }
@@ -158,7 +162,11 @@ impl Store {
     /// Asks the browser to open (creating on first use) the database `name`, in a page or a
     /// worker. Each engine reads the pretrained model while the browser opens it: in Chromium,
     /// the first-verdict engine opened in 4.7-5.0 ms instead of 5.5-6.7 ms one after the other.
-    pub fn opening(name: &str) -> Result<Opening, StoreError> {
+    pub fn opening(name: &str) -> Opening {
+        Opening(Self::request_open(name))
+    }
+
+    fn request_open(name: &str) -> Result<OpenRequest, StoreError> {
         let factory = Reflect::get(&js_sys::global(), &JsValue::from_str("indexedDB"))
             .ok()
             .and_then(|value| value.dyn_into::<IdbFactory>().ok())
@@ -190,7 +198,7 @@ impl Store {
         });
         request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
         let settled = settling(&request, true);
-        Ok(Opening {
+        Ok(OpenRequest {
             request,
             settled,
             _upgrade: upgrade,
