@@ -15,7 +15,7 @@ export const CHROMIUM_ARGS = [
   // repeat visit showed that process busy 476 ms of the visit's 560 ms, beside the page on this
   // machine's two cores. No phone builds it. Side by side on one build (CPU 4x slower, Fast 3G,
   // 18 repeat visits each): 0.57 s with it, 0.34 s without.
-  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup',
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup',
 ];
 
 export function launch() {
