@@ -57,8 +57,9 @@ impl TrainReport {
 /// compressed at once, as the two members of one gzip file, which `gunzip` reads as one: as
 /// one stream the notebook recipe's model took 15 ms on one core, a tenth of the run. And by
 /// libdeflate, not zlib-rs, which reads `.gz` input: on that model it took 7.5 ms to zlib-rs's
-/// 14.7 ms (medians of 15), its output 0.15% larger (800,565 bytes against 799,402); side by
-/// side, two rounds of 25 runs each, the whole notebook run 1.7-4.0 ms shorter.
+/// 14.7 ms (medians of 15), its output 0.15% larger (800,565 bytes against 799,402; the site
+/// recipe's 0.46%); side by side, three rounds of 25 runs each, the notebook run 1.7-4.4 ms
+/// shorter.
 pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
     Ok(gzip_halves(bytes)?.iter().map(Vec::len).sum())
 }
