@@ -567,7 +567,6 @@ fn emoticons(text: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
             at = start + len;
             return Some(start..at);
         }
-        at = text.len();
         None
     })
 }
